@@ -1,0 +1,1 @@
+// placeholder: filled in by the ansam_detector work

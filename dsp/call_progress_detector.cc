@@ -1,0 +1,1 @@
+// placeholder: filled in by the call_progress_detector work

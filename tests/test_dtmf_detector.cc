@@ -1,0 +1,3 @@
+// Placeholder: the dtmf_detector suite is being written; it must assert on real values.
+#include <doctest/doctest.h>
+TEST_CASE("dtmf_detector suite pending") { MESSAGE("pending"); }
