@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cli/commands.h"
 #include "dsp/simd/dispatch.h"
 
 int main(int argc, char** argv) {

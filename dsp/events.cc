@@ -16,6 +16,8 @@ std::string_view signal_name(Signal s) noexcept {
     case Signal::phase_reversal: return "phase_reversal";
     case Signal::cng: return "cng";
     case Signal::ct: return "ct";
+    case Signal::tone_a: return "tone_a";
+    case Signal::tone_b: return "tone_b";
   }
   return "unknown";
 }

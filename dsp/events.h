@@ -26,8 +26,10 @@ enum class Signal : std::uint8_t {
   ansam,           // 2100 Hz with 15 Hz AM (V.8 ANSam)
   ansam_pr,        // ANSam/ : AM and reversals
   phase_reversal,  // one 180° reversal inside an answer tone (instant)
-  cng,             // 1100 Hz calling tone
-  ct,              // 1300 Hz calling tone
+  cng,             // 1100 Hz calling tone (fax)
+  ct,              // 1300 Hz calling tone (V.25)
+  tone_a,          // V.34 tone A: 2400 Hz from the answer modem
+  tone_b,          // V.34 tone B: 1200 Hz from the call modem
 };
 
 /// Lower-case name used in JSON ("ansam", "dtmf", "dial_tone", ...).

@@ -1,0 +1,15 @@
+// Subcommands of the squeal program. Each register_* adds one subcommand to
+// the app with its options and callback; main.cc only wires them together.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace squeal::cli {
+
+void register_generate(CLI::App& app);  // cli/cmd_generate.cc
+void register_detect(CLI::App& app);    // cli/cmd_detect.cc
+void register_bench(CLI::App& app);     // cli/cmd_bench.cc
+
+}  // namespace squeal::cli
