@@ -4,9 +4,6 @@
 // the ANSam/ of a real recording.
 #include <doctest/doctest.h>
 
-#include <dlfcn.h>
-#include <liquid/liquid.h>
-#include <sndfile.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +18,7 @@
 #include "dsp/levels.h"
 #include "dsp/simd/dispatch.h"
 #include "dsp/simd/mixdown_kernel.h"
+#include "tests/recordings.h"
 #include "tests/signal_synth.h"
 
 using namespace squeal;
@@ -402,51 +400,6 @@ TEST_CASE("detector events are identical on every SIMD target") {
   simd::set_target(before);
 }
 
-// liquid-dsp 1.5.0's msresamp_rrrf_create leaks one 72-byte qs1dsearch object
-// (inside the library, not freed by msresamp_rrrf_destroy); LeakSanitizer reads
-// this hook when the suite runs under ASan, and nothing else does.
-extern "C" const char* __lsan_default_suppressions() { return "leak:qs1dsearch_create\n"; }
-
-namespace {
-
-// Recording A at 8 kHz mono: libsndfile, stereo mixed to mono, liquid-dsp
-// msresamp_rrrf (60 dB stop band). Empty if the file is missing.
-std::vector<float> load_recording_8k(const std::string& path) {
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (f == nullptr) return {};
-  std::vector<float> frames(static_cast<std::size_t>(info.frames * info.channels));
-  const sf_count_t got = sf_readf_float(f, frames.data(), info.frames);
-  sf_close(f);
-  std::vector<float> mono(static_cast<std::size_t>(got));
-  for (std::size_t i = 0; i < mono.size(); ++i) {
-    float sum = 0;
-    for (int c = 0; c < info.channels; ++c) sum += frames[i * static_cast<std::size_t>(info.channels) + static_cast<std::size_t>(c)];
-    mono[i] = sum / static_cast<float>(info.channels);
-  }
-  // tests/meson.build does not link liquid-dsp into the test programs, but
-  // libsqueal already loaded it: take the four functions from the process.
-  // (With liquid_dep in the test dependencies these become direct calls.)
-  const auto create = reinterpret_cast<decltype(&msresamp_rrrf_create)>(dlsym(RTLD_DEFAULT, "msresamp_rrrf_create"));
-  const auto get_delay = reinterpret_cast<decltype(&msresamp_rrrf_get_delay)>(dlsym(RTLD_DEFAULT, "msresamp_rrrf_get_delay"));
-  const auto execute = reinterpret_cast<decltype(&msresamp_rrrf_execute)>(dlsym(RTLD_DEFAULT, "msresamp_rrrf_execute"));
-  const auto destroy = reinterpret_cast<decltype(&msresamp_rrrf_destroy)>(dlsym(RTLD_DEFAULT, "msresamp_rrrf_destroy"));
-  if (create == nullptr || get_delay == nullptr || execute == nullptr || destroy == nullptr) return {};
-  const float rate = 8000.f / static_cast<float>(info.samplerate);
-  msresamp_rrrf q = create(rate, 60.0f);
-  const float delay = get_delay(q);  // in output samples
-  std::vector<float> out(static_cast<std::size_t>(std::ceil(static_cast<float>(mono.size()) * rate)) + 64);
-  unsigned int written = 0;
-  execute(q, mono.data(), static_cast<unsigned int>(mono.size()), out.data(), &written);
-  destroy(q);
-  out.resize(written);
-  // Remove the resampler's delay so sample n is input time n / 8000 s.
-  const auto skip = static_cast<std::size_t>(std::lround(delay));
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min(skip, out.size())));
-  return out;
-}
-
-}  // namespace
 
 // What the audio shows (checked independently with 10-20 ms Hann-windowed
 // 2100 Hz DFTs on the original 24 kHz file): no 2100 Hz above -83 dBFS before
@@ -460,11 +413,8 @@ std::vector<float> load_recording_8k(const std::string& path) {
 // level, 12.20-12.21 s -25 dB down); README 12.21 s. CM (V.21 ch1) from
 // 11.24 s rides on it at about the tone's level (input power doubles).
 TEST_CASE("recording A: ANSam/ 10.05-12.20 s, kept through CM, reversals on a 450 ms grid") {
-  const char* dir = std::getenv("SQUEAL_RECORDINGS");
-  const std::string path = std::string(dir != nullptr ? dir : "../shared/recordings") +
-                           "/A_termini_wikimedia_dial_up_modem_noises.wav";
-  const auto x = load_recording_8k(path);
-  REQUIRE_MESSAGE(!x.empty(), "cannot read " << path);
+  const auto x = test::read_recording_8k("A_termini_wikimedia_dial_up_modem_noises.wav");
+  REQUIRE(!x.empty());
   const auto ev = run(x, 160);
   CHECK(in_sample_order(ev));
   for (const Event& e : ev) {

@@ -1,9 +1,6 @@
 // CallProgressDetector: NA and EU dial tone, ringback and busy by frequency
 // and cadence, SNR limits, chunk invariance and a real recording.
-#include <dlfcn.h>
 #include <doctest/doctest.h>
-#include <liquid/liquid.h>
-#include <sndfile.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -12,13 +9,10 @@
 
 #include "dsp/call_progress_detector.h"
 #include "dsp/levels.h"
+#include "tests/recordings.h"
 #include "tests/signal_synth.h"
 
 using namespace squeal;
-
-// liquid-dsp 1.5 leaks 72 bytes inside msresamp_rrrf_create (qs1dsearch_create);
-// not ours. Read by LeakSanitizer in sanitizer builds, ignored otherwise.
-extern "C" const char* __lsan_default_suppressions() { return "leak:qs1dsearch_create\n"; }
 
 namespace {
 
@@ -83,67 +77,6 @@ void check_bursts(const std::vector<Interval>& got, Signal s, double start_s, do
   }
 }
 
-// liquid-dsp's msresamp_rrrf, looked up at run time: tests/meson.build does not
-// link liquid_dep into the test programs yet (libsqueal links it privately).
-struct Liquid {
-  using Create = msresamp_rrrf (*)(float, float);
-  using Execute = int (*)(msresamp_rrrf, float*, unsigned int, float*, unsigned int*);
-  using Destroy = int (*)(msresamp_rrrf);
-  using Delay = float (*)(msresamp_rrrf);
-  Create create = nullptr;
-  Execute execute = nullptr;
-  Destroy destroy = nullptr;
-  Delay delay = nullptr;
-  void* lib = nullptr;
-  Liquid(const Liquid&) = delete;
-  Liquid& operator=(const Liquid&) = delete;
-  ~Liquid() {
-    if (lib != nullptr) dlclose(lib);
-  }
-  Liquid() {
-    lib = dlopen("libliquid.so.1", RTLD_NOW);
-    if (lib == nullptr) lib = dlopen("libliquid.so", RTLD_NOW);
-    REQUIRE_MESSAGE(lib != nullptr, "cannot load liquid-dsp");
-    create = reinterpret_cast<Create>(dlsym(lib, "msresamp_rrrf_create"));
-    execute = reinterpret_cast<Execute>(dlsym(lib, "msresamp_rrrf_execute"));
-    destroy = reinterpret_cast<Destroy>(dlsym(lib, "msresamp_rrrf_destroy"));
-    delay = reinterpret_cast<Delay>(dlsym(lib, "msresamp_rrrf_get_delay"));
-    REQUIRE((create && execute && destroy && delay));
-  }
-};
-
-// Reads a recording with libsndfile, mixes to mono and resamples to 8000 Hz
-// with liquid-dsp's multi-stage resampler (the WAV reader does this in audio/).
-std::vector<float> read_recording_8k(const std::string& name) {
-  const char* dir = std::getenv("SQUEAL_RECORDINGS");
-  const std::string path = std::string(dir ? dir : "../shared/recordings") + "/" + name;
-  SF_INFO info{};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
-  REQUIRE_MESSAGE(file != nullptr, "cannot open " << path);
-  std::vector<float> interleaved(static_cast<std::size_t>(info.frames * info.channels));
-  const sf_count_t got = sf_readf_float(file, interleaved.data(), info.frames);
-  sf_close(file);
-  std::vector<float> mono(static_cast<std::size_t>(got));
-  for (std::size_t i = 0; i < mono.size(); ++i) {
-    float sum = 0;
-    for (int c = 0; c < info.channels; ++c)
-      sum += interleaved[i * static_cast<std::size_t>(info.channels) + static_cast<std::size_t>(c)];
-    mono[i] = sum / static_cast<float>(info.channels);
-  }
-  const Liquid liquid;
-  const float rate = 8000.f / static_cast<float>(info.samplerate);
-  msresamp_rrrf resampler = liquid.create(rate, 60.f);
-  const auto delay = static_cast<std::size_t>(std::lround(liquid.delay(resampler)));
-  // Pad with zeros so the filter delay is flushed, then drop the delay.
-  mono.resize(mono.size() + static_cast<std::size_t>(std::ceil(static_cast<float>(delay) / rate)) + 64, 0.f);
-  std::vector<float> out(static_cast<std::size_t>(std::ceil(static_cast<float>(mono.size()) * rate)) + 64);
-  unsigned int written = 0;
-  liquid.execute(resampler, mono.data(), static_cast<unsigned int>(mono.size()), out.data(), &written);
-  liquid.destroy(resampler);
-  out.resize(written);
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(delay, out.size())));
-  return out;
-}
 
 }  // namespace
 
@@ -246,7 +179,7 @@ TEST_CASE("recording A: NA dial tone 1.22-1.95 s") {
   // The dial tone stops at 1.96 s when the first DTMF digit ('1', see
   // test_dtmf_detector) starts on top of it; it is heard again for 100 ms
   // after that digit (2.06-2.16 s), too short to be reported.
-  const auto x = read_recording_8k("A_termini_wikimedia_dial_up_modem_noises.wav");
+  const auto x = test::read_recording_8k("A_termini_wikimedia_dial_up_modem_noises.wav");
   const auto got = intervals(run(x));
   for (const Interval& b : got)
     MESSAGE(static_cast<int>(b.signal) << " " << b.start_s << "-" << b.end_s << " s, " << b.level_dbm0

@@ -53,7 +53,6 @@ case "$mode" in
     configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp \
       meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3
     ;;
 esac

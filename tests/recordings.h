@@ -1,0 +1,17 @@
+// Access to the shared real-modem recordings (../shared/recordings) from tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace squeal::test {
+
+/// Path of a recording: $SQUEAL_RECORDINGS/name (set by tests/meson.build),
+/// else ../shared/recordings/name.
+std::string recording_path(const std::string& name);
+
+/// The recording as the product reads it (audio/wav_io.h): channels mixed,
+/// resampled to 8000 Hz, time-aligned with the file. Throws if unreadable.
+std::vector<float> read_recording_8k(const std::string& name);
+
+}  // namespace squeal::test
