@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "cli/common.h"
 #include "dsp/analyzer.h"
 #include "dsp/simd/dispatch.h"
+#include "negotiation/v8_listener.h"
 
 namespace squeal::cli {
 
@@ -25,11 +28,66 @@ struct DetectArgs {
   std::string simd = "best";       // --simd
 };
 
+/// Consecutive identical V.8 messages on one channel, shown as one row.
+struct V8Run {
+  V8Heard first;   // the first of the run (octets, status, start)
+  SampleIndex end; // end of the last one
+  int count;       // messages in the run
+};
+
 struct FileResult {
   AudioInfo info;                   // the file as opened
   SampleIndex samples = 0;          // samples analysed at 8000 Hz
-  std::vector<Interval> intervals;  // what was heard
+  std::vector<Interval> intervals;  // tones heard
+  std::vector<V8Run> v8;            // V.8 messages heard, repeats collapsed
 };
+
+bool same_message(const V8Heard& a, const V8Heard& b) {
+  return a.channel == b.channel && a.message.ok() && b.message.ok() && a.message.type == b.message.type &&
+         std::ranges::equal(a.frame.view(), b.frame.view());
+}
+
+// A repeated CM (or JM) is one row with a count; a damaged frame stays on its own.
+void add_heard(std::vector<V8Run>& runs, const V8Heard& heard) {
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (it->first.channel != heard.channel) continue;
+    if (same_message(it->first, heard)) {
+      it->end = heard.end;
+      ++it->count;
+      return;
+    }
+    break;
+  }
+  runs.push_back({heard, heard.end, 1});
+}
+
+nlohmann::ordered_json v8_json(const V8Run& run) {
+  const V8Message& m = run.first.message;
+  std::string text = std::string(message_name(m.type));
+  if (run.count > 1) text += fmt::format(" x{}", run.count);
+  if (run.first.frame.size > 0) text += " [" + octets_hex(run.first.frame.view()) + "]";
+  const bool has_menu = m.type == V8MessageType::cm || m.type == V8MessageType::jm || m.type == V8MessageType::ci;
+  if (has_menu && m.parse_status != V8ParseStatus::empty) text += ": " + describe(m.menu);
+  if (!m.ok()) {
+    text += fmt::format(" (damaged: {}, {})", frame_status_name(m.frame_status), parse_status_name(m.parse_status));
+  }
+  std::string signal(message_name(m.type));
+  std::ranges::transform(signal, signal.begin(), [](char c) { return c == '.' ? '\0' : static_cast<char>(std::tolower(c)); });
+  signal.erase(std::remove(signal.begin(), signal.end(), '\0'), signal.end());  // "V.92" -> "v92"
+  return {
+      {"signal", signal},
+      {"start_s", samples_to_seconds(run.first.start)},
+      {"end_s", samples_to_seconds(run.end)},
+      {"side", run.first.channel == 1 ? "caller" : "answerer"},
+      {"text", text},
+      {"fields",
+       {{"octets", octets_hex(run.first.frame.view())},
+        {"count", run.count},
+        {"channel", run.first.channel},
+        {"frame_status", frame_status_name(m.frame_status)},
+        {"parse_status", parse_status_name(m.parse_status)}}},
+  };
+}
 
 FileResult analyse(const std::string& path, int channel) {
   WavSource source(path, {.channel = channel});
@@ -37,10 +95,17 @@ FileResult analyse(const std::string& path, int channel) {
   result.info = source.info();
   if (!result.info.warning.empty()) fmt::print(stderr, "squeal: warning: {}: {}\n", path, result.info.warning);
   ToneAnalyzer analyzer;
+  V8Listener v8_listener;
   std::vector<Event> events;
+  const auto on_v8 = [&result](const V8Heard& heard) { add_heard(result.v8, heard); };
   std::vector<float> block(4096);
-  while (const std::size_t n = source.read(block)) analyzer.process(std::span<const float>(block.data(), n), events);
+  while (const std::size_t n = source.read(block)) {
+    const std::span<const float> samples(block.data(), n);
+    analyzer.process(samples, events);
+    v8_listener.process(samples, on_v8);
+  }
   analyzer.finish(events);
+  v8_listener.finish(on_v8);
   if (analyzer.dropped() != 0) {
     fmt::print(stderr, "squeal: warning: {}: {} detector events were lost (queue full)\n", path, analyzer.dropped());
   }
@@ -49,9 +114,19 @@ FileResult analyse(const std::string& path, int channel) {
   return result;
 }
 
-nlohmann::ordered_json document(const FileResult& r) {
+// Tone intervals and V.8 messages in one list, by start time.
+nlohmann::ordered_json all_events(const FileResult& r) {
+  std::vector<nlohmann::ordered_json> rows;
+  for (const Interval& iv : r.intervals) rows.push_back(interval_json(iv));
+  for (const V8Run& run : r.v8) rows.push_back(v8_json(run));
+  std::ranges::stable_sort(rows, {}, [](const nlohmann::ordered_json& j) { return j["start_s"].get<double>(); });
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
-  for (const Interval& iv : r.intervals) events.push_back(interval_json(iv));
+  for (auto& row : rows) events.push_back(std::move(row));
+  return events;
+}
+
+nlohmann::ordered_json document(const FileResult& r) {
+  const nlohmann::ordered_json events = all_events(r);
   return {
       {"file", r.info.path},
       {"duration_s", samples_to_seconds(r.samples)},
@@ -68,14 +143,15 @@ void print_table(const FileResult& r, int channel) {
              r.info.rate_in_hz, r.info.channels, r.info.channels == 1 ? "" : "s", samples_to_seconds(r.samples),
              channel == 0 ? (r.info.channels > 1 ? ", channels mixed" : "") : fmt::format(", channel {}", channel),
              simd::target_name(simd::current_target()));
-  if (r.intervals.empty()) {
+  const nlohmann::ordered_json events = all_events(r);
+  if (events.empty()) {
     fmt::print("  no signals detected\n");
     return;
   }
   fmt::print("  {:>9}  {:>9}  {:<14} {:<9} {}\n", "start s", "end s", "signal", "side", "details");
-  for (const Interval& iv : r.intervals) {
-    fmt::print("  {:>9.3f}  {:>9.3f}  {:<14} {:<9} {}\n", samples_to_seconds(iv.start), samples_to_seconds(iv.end),
-               signal_name(iv.signal), signal_side(iv.signal), interval_text(iv));
+  for (const auto& e : events) {
+    fmt::print("  {:>9.3f}  {:>9.3f}  {:<14} {:<9} {}\n", e["start_s"].get<double>(), e["end_s"].get<double>(),
+               e["signal"].get<std::string>(), e["side"].get<std::string>(), e["text"].get<std::string>());
   }
   const std::string digits = dtmf_digits(r.intervals);
   if (!digits.empty()) fmt::print("  DTMF digits: {}\n", digits);
@@ -113,7 +189,7 @@ void run_detect(const DetectArgs& args) {
 void register_detect(CLI::App& app) {
   auto args = std::make_shared<DetectArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "detect", "Find dial/ringback/busy tones, DTMF digits, answer tones (ANS, ANSam, reversals), CNG/CT and V.34 tones A/B in audio files");
+      "detect", "Find dial/ringback/busy tones, DTMF digits, answer tones (ANS, ANSam, reversals), CNG/CT, V.34 tones A/B and V.8 CI/CM/JM/CJ messages (decoded in words) in audio files");
   cmd->add_option("files", args->files, "Audio files (WAV, FLAC, MP3, ...; any rate and channel count)")->required();
   cmd->add_option("--channel", args->channel, "0 = mix all channels, 1..N = analyse that channel only")
       ->capture_default_str()

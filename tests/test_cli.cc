@@ -21,6 +21,7 @@
 #include "dsp/generator.h"
 #include "dsp/levels.h"
 #include "dsp/simd/dispatch.h"
+#include "tests/recordings.h"
 
 namespace fs = std::filesystem;
 using namespace squeal;
@@ -378,4 +379,44 @@ TEST_CASE("the whole detection pipeline gives the same intervals for any chunk s
       CHECK(got[k].reversals == reference[k].reversals);
     }
   }
+}
+
+// V.8 on real recordings (issue 4): the CM/JM octets of the recordings README.
+// In A the CM repeats six times from 11.250 s and the JM three times from
+// 12.215 s (README: CM from 11.24, JM from 12.21); the caller's last CM is cut
+// by CJ (13.15 s), and the answerer stops JM mid-octet, so those two frames
+// are reported damaged rather than as a different menu.
+TEST_CASE("detect decodes V.8 CM/JM/CJ on recordings A and D, in words") {
+  TempDir tmp;
+  const RunResult a = squeal_run(tmp, fmt::format("detect --json '{}'", test::recording_path("A_termini_wikimedia_dial_up_modem_noises.wav")));
+  REQUIRE(a.exit_code == 0);
+  const json doc_a = json::parse(a.out);
+  const auto cms = events_named(doc_a, "cm");
+  const auto jms = events_named(doc_a, "jm");
+  REQUIRE(!cms.empty());
+  REQUIRE(!jms.empty());
+  CHECK(cms[0].at("fields").at("octets") == "c1 65 13 94 2a 0d 27");
+  CHECK(cms[0].at("fields").at("count").get<int>() >= 4);
+  CHECK(cms[0].at("side") == "caller");
+  CHECK(cms[0].at("start_s").get<double>() == doctest::Approx(11.24).epsilon(0.02 / 11.24));
+  CHECK(cms[0].at("text").get<std::string>().find("V.90/V.92, V.34 duplex, V.32bis, V.22bis") != std::string::npos);
+  CHECK(jms[0].at("fields").at("octets") == "c1 65 13 94 47 8d 2a");
+  CHECK(jms[0].at("side") == "answerer");
+  CHECK(jms[0].at("start_s").get<double>() == doctest::Approx(12.21).epsilon(0.02 / 12.21));
+  CHECK(jms[0].at("text").get<std::string>().find("PCM: V.90/V.92 digital") != std::string::npos);
+  const auto cjs = events_named(doc_a, "cj");
+  REQUIRE(cjs.size() == 1);
+  CHECK(cjs[0].at("start_s").get<double>() > jms[0].at("start_s").get<double>());
+  // No undamaged CM/JM with other octets: damage is reported, never a wrong menu.
+  for (const auto& e : cms) {
+    if (e.at("fields").at("frame_status") == "ok" && e.at("fields").at("parse_status") == "ok")
+      CHECK(e.at("fields").at("octets") == "c1 65 13 94 2a 0d 27");
+  }
+
+  const RunResult d = squeal_run(tmp, fmt::format("detect --json '{}'", test::recording_path("D_hacker2_dialup.wav")));
+  REQUIRE(d.exit_code == 0);
+  const auto jms_d = events_named(json::parse(d.out), "jm");
+  REQUIRE(!jms_d.empty());
+  CHECK(jms_d[0].at("fields").at("octets") == "c1 45 13 10 0a 0d");
+  CHECK(jms_d[0].at("text").get<std::string>().find("V.34 duplex, V.32bis, V.22bis") != std::string::npos);
 }
