@@ -8,6 +8,7 @@
 #include "dsp/levels.h"
 #include "dsp/tone_generator.h"
 #include "dsp/types.h"
+#include "dsp/v21_modem.h"
 
 namespace squeal::bench {
 
@@ -167,6 +168,34 @@ std::vector<std::int16_t> to_int16(std::span<const float> x) {
     out[i] = static_cast<std::int16_t>(v);
   }
   return out;
+}
+
+namespace {
+constexpr double kV21BurstSeconds = 2.0;  // carrier on
+constexpr double kV21GapSeconds = 0.5;    // carrier off between bursts
+}  // namespace
+
+std::uint64_t v21_bits_sent(double seconds) noexcept {
+  const double cycle = kV21BurstSeconds + kV21GapSeconds;
+  const auto bursts = static_cast<std::uint64_t>(seconds / cycle);
+  return bursts * static_cast<std::uint64_t>(kV21BurstSeconds * kV21BitRate);
+}
+
+std::vector<float> v21_signal(double seconds, std::uint32_t seed) {
+  const auto total = static_cast<std::size_t>(seconds * kSampleRateHz);
+  std::vector<float> x(total, 0.f);
+  std::mt19937 rng(seed);
+  std::bernoulli_distribution coin(0.5);
+  const auto burst = static_cast<std::size_t>(kV21BurstSeconds * kSampleRateHz);
+  const auto cycle = burst + static_cast<std::size_t>(kV21GapSeconds * kSampleRateHz);
+  for (std::size_t start = 0; start + cycle <= total; start += cycle) {
+    V21Modulator modulator({.channel = 1, .level_dbm0 = -14.0, .idle_mark = false});
+    for (int b = 0; b < static_cast<int>(kV21BurstSeconds * kV21BitRate); ++b) modulator.push(coin(rng));
+    modulator.generate(std::span<float>(x.data() + start, burst));
+  }
+  std::normal_distribution<float> noise(0.f, static_cast<float>(std::sqrt(dbm0_to_mean_square(-50.0))));
+  for (float& v : x) v += noise(rng);
+  return x;
 }
 
 }  // namespace squeal::bench

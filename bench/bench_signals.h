@@ -28,6 +28,13 @@ std::vector<float> dtmf_signal(double seconds, std::uint32_t seed);
 /// Number of complete DTMF digits dtmf_signal(seconds, ...) contains.
 int dtmf_digits_sent(double seconds) noexcept;
 
+/// V.21 channel 1 (980/1180 Hz, 300 bit/s) random bits at -14 dBm0, in 2 s
+/// bursts with 0.5 s gaps, over -50 dBm0 white line noise.
+std::vector<float> v21_signal(double seconds, std::uint32_t seed);
+
+/// Bits v21_signal(seconds, ...) carries.
+std::uint64_t v21_bits_sent(double seconds) noexcept;
+
 /// Both scenarios interleaved (the Goertzel bank's input): first half DTMF, second half answer tone.
 std::vector<float> mixed_signal(double seconds, std::uint32_t seed);
 

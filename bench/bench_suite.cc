@@ -11,6 +11,7 @@
 #include "bench/bench_signals.h"
 #include "bench/spandsp_reference.h"
 #include "dsp/ansam_detector.h"
+#include "dsp/v21_modem.h"
 #include "dsp/dtmf_detector.h"
 #include "dsp/events.h"
 #include "dsp/goertzel_bank.h"
@@ -102,6 +103,21 @@ Pass squeal_detector_pass(std::span<const float> signal, Counts counts) {
   };
 }
 
+/// V.21 channel 1 demodulator pass: reset, 160-sample blocks, bits drained each block.
+Pass squeal_v21_pass(std::span<const float> signal) {
+  auto demodulator = std::make_shared<V21Demodulator>(V21DemodulatorConfig{.channel = 1});
+  return [demodulator, signal]() -> std::uint64_t {
+    demodulator->reset();
+    std::uint64_t bits = 0;
+    for_each_block(signal, [&](std::span<const float> in) {
+      demodulator->process(in);
+      V21Bit bit;
+      while (demodulator->pop(bit)) ++bits;
+    });
+    return bits;
+  };
+}
+
 struct Spec {
   std::string name;                                    // benchmark name
   std::string reference_what;                          // spandsp function measured
@@ -133,6 +149,10 @@ std::vector<Spec> specs() {
         return squeal_detector_pass<DtmfDetector>(x, [](Signal sig) { return sig == Signal::dtmf; });
       },
       [](std::span<const std::int16_t> x) { return make_spandsp_dtmf_pass(x, kBenchBlockSamples); }});
+  s.push_back(Spec{
+      "v21_demodulator", "fsk_rx (V.21 ch1, sync)", [](double sec) { return v21_signal(sec, kSeed); },
+      [](double sec) { return v21_bits_sent(sec); }, squeal_v21_pass,
+      [](std::span<const std::int16_t> x) { return make_spandsp_v21_pass(x, kBenchBlockSamples); }});
   return s;
 }
 
@@ -295,7 +315,7 @@ std::string format_table(const std::vector<BenchResult>& results) {
                       std::to_string(r.detections) + "/" + ref_found});
   }
   if (!results.empty()) {
-    out += "found/ref: blocks (goertzel), answer tones, digits detected in one pass by squeal / spandsp; the input holds";
+    out += "found/ref: blocks (goertzel), answer tones, digits, bits (v21) detected in one pass by squeal / spandsp; the input holds";
     std::string last;
     for (const BenchResult& r : results) {
       if (r.name == last) continue;

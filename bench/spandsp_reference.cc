@@ -40,6 +40,15 @@ struct DtmfReference {
   std::uint64_t digits = 0;                                                                  // digits this pass
 };
 
+struct V21Reference {
+  std::unique_ptr<fsk_rx_state_t, int (*)(fsk_rx_state_t*)> state{nullptr, fsk_rx_free};  // spandsp receiver
+  std::uint64_t bits = 0;                                                                 // data bits this pass
+};
+
+void on_v21_bit(void* user_data, int bit) {
+  if (bit >= 0) ++static_cast<V21Reference*>(user_data)->bits;  // negative values are status reports
+}
+
 void on_tone(void* user_data, int code, int /*level*/, int /*delay*/) {
   if (code != MODEM_CONNECT_TONES_NONE) ++static_cast<AnsamReference*>(user_data)->reports;
 }
@@ -111,6 +120,19 @@ Pass make_spandsp_dtmf_pass(std::span<const std::int16_t> signal, int block_leng
   };
 }
 
+Pass make_spandsp_v21_pass(std::span<const std::int16_t> signal, int block_length) {
+  auto ref = std::make_shared<V21Reference>();
+  ref->state.reset(fsk_rx_init(nullptr, &preset_fsk_specs[FSK_V21CH1], FSK_FRAME_MODE_SYNC, on_v21_bit, ref.get()));
+  return [ref, signal, block_length]() -> std::uint64_t {
+    fsk_rx_init(ref->state.get(), &preset_fsk_specs[FSK_V21CH1], FSK_FRAME_MODE_SYNC, on_v21_bit, ref.get());
+    ref->bits = 0;
+    for_each_block(signal, block_length, [&](std::span<const std::int16_t> block) {
+      fsk_rx(ref->state.get(), block.data(), static_cast<int>(block.size()));
+    });
+    return ref->bits;
+  };
+}
+
 #else  // built without spandsp: the bench still runs, references are "unavailable"
 
 bool spandsp_available() noexcept { return false; }
@@ -118,6 +140,7 @@ std::string_view spandsp_label() noexcept { return "unavailable"; }
 Pass make_spandsp_goertzel_pass(std::span<const std::int16_t>, std::span<const double>, int) { return {}; }
 Pass make_spandsp_ansam_pass(std::span<const std::int16_t>, int) { return {}; }
 Pass make_spandsp_dtmf_pass(std::span<const std::int16_t>, int) { return {}; }
+Pass make_spandsp_v21_pass(std::span<const std::int16_t>, int) { return {}; }
 
 #endif
 

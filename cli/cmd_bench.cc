@@ -58,11 +58,11 @@ void run_bench(const BenchArgs& args) {
 void register_bench(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "bench", "Measure x real time of the Goertzel bank (32 tones), the ANSam and the DTMF detectors per SIMD "
+      "bench", "Measure x real time of the Goertzel bank (32 tones), the ANSam and DTMF detectors and the V.21 demodulator per SIMD "
                "target, against spandsp 0.0.6 in the same run");
   cmd->add_flag("--json", args->json,
                 "Print a JSON list of {name, target, x_realtime, reference, reference_x_realtime, ratio}");
-  cmd->add_option("--filter", args->filter, "Run only benchmarks whose name contains this (goertzel, ansam, dtmf)");
+  cmd->add_option("--filter", args->filter, "Run only benchmarks whose name contains this (goertzel, ansam, dtmf, v21)");
   cmd->add_option("--simd", args->simd, "SIMD target: all (every target this machine has), scalar, sse4, avx2, avx512 or best")
       ->check(CLI::IsMember({"all", "scalar", "sse4", "avx2", "avx512", "best"}))
       ->capture_default_str();
