@@ -175,10 +175,8 @@ constexpr double kV21BurstSeconds = 2.0;  // carrier on
 constexpr double kV21GapSeconds = 0.5;    // carrier off between bursts
 }  // namespace
 
-std::uint64_t v21_bits_sent(double seconds) noexcept {
-  const double cycle = kV21BurstSeconds + kV21GapSeconds;
-  const auto bursts = static_cast<std::uint64_t>(seconds / cycle);
-  return bursts * static_cast<std::uint64_t>(kV21BurstSeconds * kV21BitRate);
+std::uint64_t v21_bursts_sent(double seconds) noexcept {
+  return static_cast<std::uint64_t>(seconds / (kV21BurstSeconds + kV21GapSeconds));
 }
 
 std::vector<float> v21_signal(double seconds, std::uint32_t seed) {

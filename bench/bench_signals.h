@@ -32,8 +32,8 @@ int dtmf_digits_sent(double seconds) noexcept;
 /// bursts with 0.5 s gaps, over -50 dBm0 white line noise.
 std::vector<float> v21_signal(double seconds, std::uint32_t seed);
 
-/// Bits v21_signal(seconds, ...) carries.
-std::uint64_t v21_bits_sent(double seconds) noexcept;
+/// FSK bursts v21_signal(seconds, ...) carries.
+std::uint64_t v21_bursts_sent(double seconds) noexcept;
 
 /// Both scenarios interleaved (the Goertzel bank's input): first half DTMF, second half answer tone.
 std::vector<float> mixed_signal(double seconds, std::uint32_t seed);

@@ -42,11 +42,12 @@ struct DtmfReference {
 
 struct V21Reference {
   std::unique_ptr<fsk_rx_state_t, int (*)(fsk_rx_state_t*)> state{nullptr, fsk_rx_free};  // spandsp receiver
-  std::uint64_t bits = 0;                                                                 // data bits this pass
+  std::uint64_t bursts = 0;                                                               // carrier-up reports this pass
 };
 
 void on_v21_bit(void* user_data, int bit) {
-  if (bit >= 0) ++static_cast<V21Reference*>(user_data)->bits;  // negative values are status reports
+  // Data bits are 0/1; negative values are status reports (carrier up/down, ...).
+  if (bit == SIG_STATUS_CARRIER_UP) ++static_cast<V21Reference*>(user_data)->bursts;
 }
 
 void on_tone(void* user_data, int code, int /*level*/, int /*delay*/) {
@@ -125,11 +126,11 @@ Pass make_spandsp_v21_pass(std::span<const std::int16_t> signal, int block_lengt
   ref->state.reset(fsk_rx_init(nullptr, &preset_fsk_specs[FSK_V21CH1], FSK_FRAME_MODE_SYNC, on_v21_bit, ref.get()));
   return [ref, signal, block_length]() -> std::uint64_t {
     fsk_rx_init(ref->state.get(), &preset_fsk_specs[FSK_V21CH1], FSK_FRAME_MODE_SYNC, on_v21_bit, ref.get());
-    ref->bits = 0;
+    ref->bursts = 0;
     for_each_block(signal, block_length, [&](std::span<const std::int16_t> block) {
       fsk_rx(ref->state.get(), block.data(), static_cast<int>(block.size()));
     });
-    return ref->bits;
+    return ref->bursts;
   };
 }
 

@@ -36,7 +36,8 @@ Pass make_spandsp_ansam_pass(std::span<const std::int16_t> signal, int block_len
 Pass make_spandsp_dtmf_pass(std::span<const std::int16_t> signal, int block_length);
 
 /// fsk_rx with the V.21 channel 1 preset in synchronous mode (bits out, no
-/// framing: the same work as squeal's demodulator); returns the bits received.
+/// framing: the same work as squeal's demodulator); returns the carrier-up
+/// reports, i.e. the FSK bursts it found.
 Pass make_spandsp_v21_pass(std::span<const std::int16_t> signal, int block_length);
 
 }  // namespace squeal::bench
