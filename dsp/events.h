@@ -52,6 +52,9 @@ struct Event {
   float am_rate_hz = 0;      // ANSam: measured AM frequency (Hz), 15 nominal
   float twist_db = 0;        // DTMF: high-group minus low-group level (dB)
   std::int32_t count = 0;    // reversals counted in an answer tone, etc.
+
+  /// Field-by-field: what "identical events for any chunk size" means.
+  friend bool operator==(const Event&, const Event&) = default;
 };
 
 /// Fixed-capacity FIFO of events. push() never allocates or throws; when full

@@ -1,7 +1,5 @@
 #include "dsp/v21_modem.h"
 
-#include <liquid/liquid.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "dsp/filter_design.h"
 #include "dsp/levels.h"
 #include "dsp/tone_generator.h"
 
@@ -19,23 +18,6 @@ namespace {
 
 void check(bool ok, const char* what, double value, const char* range) {
   if (!ok) throw std::invalid_argument(fmt::format("V.21 {} {} is outside {}", what, value, range));
-}
-
-// Equiripple low-pass (liquid-dsp Parks-McClellan), band edges in Hz at
-// 8000 Hz, scaled to DC gain `dc_gain`.
-std::vector<float> design_lowpass(unsigned taps, double pass_hz, double stop_hz, float stop_weight,
-                                  double dc_gain) {
-  std::vector<float> h(taps);
-  float bands[4] = {0.f, static_cast<float>(pass_hz / kSampleRate),
-                    static_cast<float>(stop_hz / kSampleRate), 0.5f};
-  float desired[2] = {1.f, 0.f};
-  float weights[2] = {1.f, stop_weight};
-  liquid_firdespm_wtype wtype[2] = {LIQUID_FIRDESPM_FLATWEIGHT, LIQUID_FIRDESPM_FLATWEIGHT};
-  firdespm_run(taps, 2, bands, desired, weights, wtype, LIQUID_FIRDESPM_BANDPASS, h.data());
-  double sum = 0;
-  for (const float v : h) sum += v;
-  for (float& v : h) v = static_cast<float>(v * dc_gain / sum);
-  return h;
 }
 
 }  // namespace
@@ -131,7 +113,7 @@ V21Demodulator::V21Demodulator(const V21DemodulatorConfig& config) : config_(con
   // sidebands (±150 Hz); >= 55 dB down from ±450 Hz, where the other channel's
   // nearest tone (570 Hz off centre) and its lower sidebands start. Gain 2:
   // mixing halves a real tone's amplitude, so |y| is the tone's amplitude.
-  const auto h = design_lowpass(kTaps, 250, 450, 30.f, 2.0);
+  const auto h = design_lowpass(kTaps, 250, 450, kSampleRate, 30.f, 2.0);
   // V.21 §2 centre frequencies: 1080 Hz = 27/200, 1750 Hz = 7/32 cycles/sample.
   plan_ = config.channel == 1 ? simd::make_mixdown_plan(h, kDecimation, 27, 200)
                               : simd::make_mixdown_plan(h, kDecimation, 7, 32);
