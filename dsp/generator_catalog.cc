@@ -88,17 +88,6 @@ ToneGeneratorConfig cadenced(ToneGeneratorConfig config, int on_ms, int off_ms) 
   return config;
 }
 
-// V.25 answer tone 2100 ±15 Hz; V.8 ANSam: 15 ±0.1 Hz AM, envelope 0.8..1.2 of its mean.
-ToneGeneratorConfig answer_tone(double level_dbm0, bool am, bool reversals) {
-  ToneGeneratorConfig config = single(2100.0, level_dbm0);
-  if (am) {
-    config.am_freq_hz = 15.0;
-    config.am_depth = 0.2;
-  }
-  if (reversals) config.reversal_period_samples = kAnsReversalPeriodSamples;
-  return config;
-}
-
 ToneGeneratorConfig tone_config(std::string_view name, const GeneratorOptions& options, double level) {
   if (name == "tone") {
     if (!(options.freq_hz > 0.0 && options.freq_hz < kSampleRate / 2.0)) {
@@ -118,10 +107,10 @@ ToneGeneratorConfig tone_config(std::string_view name, const GeneratorOptions& o
   if (name == "ringback_eu") return cadenced(single(425.0, level), 1000, 4000);
   if (name == "busy_na") return cadenced(dual(480.0, 620.0, level), 500, 500);
   if (name == "busy_eu") return cadenced(single(425.0, level), 500, 500);
-  if (name == "ans") return answer_tone(level, false, false);
-  if (name == "ans_pr") return answer_tone(level, false, true);
-  if (name == "ansam") return answer_tone(level, true, false);
-  if (name == "ansam_pr") return answer_tone(level, true, true);
+  if (name == "ans") return answer_tone_config(level, false, false);
+  if (name == "ans_pr") return answer_tone_config(level, false, true);
+  if (name == "ansam") return answer_tone_config(level, true, false);
+  if (name == "ansam_pr") return answer_tone_config(level, true, true);
   // T.30: CNG 1100 ±38 Hz, 0.5 s on, 3 s off.
   if (name == "cng") return cadenced(single(1100.0, level), 500, 3000);
   // V.25: calling tone 1300 Hz, on 0.5..0.7 s, off 1.5..2.0 s; we send 0.6 s / 2.0 s.
@@ -132,6 +121,19 @@ ToneGeneratorConfig tone_config(std::string_view name, const GeneratorOptions& o
 }
 
 }  // namespace
+
+// V.25 answer tone 2100 ±15 Hz; V.8 ANSam: 15 ±0.1 Hz AM, envelope 0.8..1.2 of its mean.
+ToneGeneratorConfig answer_tone_config(double level_dbm0, bool am, bool reversals) {
+  ToneGeneratorConfig config;
+  config.tones = {ToneComponent{2100.0, level_dbm0}};
+  if (am) {
+    config.am_freq_hz = 15.0;
+    config.am_depth = 0.2;
+  }
+  if (reversals) config.reversal_period_samples = kAnsReversalPeriodSamples;
+  return config;
+}
+
 
 std::span<const GeneratorInfo> generator_catalog() noexcept { return kCatalog; }
 

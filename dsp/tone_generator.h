@@ -93,6 +93,10 @@ class ToneGenerator final : public Generator {
   SampleIndex reversal_left_ = 0;                         // samples until the next reversal
 };
 
+/// The 2100 Hz answer tone: ANS (V.25), ANS/ (reversals every 450 ms), ANSam
+/// (V.8: 15 Hz AM, envelope 0.8..1.2) or ANSam/ (both), at level_dbm0.
+ToneGeneratorConfig answer_tone_config(double level_dbm0, bool am, bool reversals);
+
 /// Q.23 frequencies (low group, high group) of a DTMF digit 0-9 * # A-D
 /// (lower-case a-d accepted). Throws std::invalid_argument naming a bad digit.
 std::pair<double, double> dtmf_frequencies(char digit);

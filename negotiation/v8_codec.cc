@@ -77,7 +77,7 @@ bool present(const V8Menu& m, std::uint8_t tag) {
 }
 
 // Octets of one interpreted category (without surplus extension octets).
-void emit_known(const V8Menu& m, std::uint8_t tag, std::vector<std::uint8_t>& out) {
+void emit_known(const V8Menu& m, std::uint8_t tag, V8Octets& out) noexcept {
   switch (tag) {
     case kV8TagCallFunction:
       out.push_back(category_octet(tag, static_cast<unsigned>(m.call_function)));
@@ -92,7 +92,7 @@ void emit_known(const V8Menu& m, std::uint8_t tag, std::vector<std::uint8_t>& ou
         needed = std::max(needed, b.octet + 1);
       }
       const int count = std::clamp(std::max<int>(needed, m.modulation_octets), 1, 3);
-      out.insert(out.end(), modn.begin(), modn.begin() + count);
+      out.append(std::span<const std::uint8_t>(modn.data(), static_cast<std::size_t>(count)));
       return;
     }
     case kV8TagProtocols:
@@ -207,23 +207,27 @@ V8ParseStatus parse_menu_octets(std::span<const std::uint8_t> octets, V8Menu& ou
   return V8ParseStatus::ok;
 }
 
-std::vector<std::uint8_t> encode_menu_octets(const V8Menu& menu) {
-  std::vector<std::uint8_t> out;
+V8Octets encode_menu_octets_fixed(const V8Menu& menu) noexcept {
+  V8Octets out;
   std::array<bool, 32> emitted{};  // interpreted tags already written
   for (std::size_t i = 0; i < menu.layout_size; ++i) {
     const V8CategorySlot& s = menu.layout[i];
-    const auto raw_begin = menu.raw.begin() + s.raw_offset;
     if (s.interpreted) {
       if (!present(menu, s.tag)) continue;  // removed since it was parsed
       emit_known(menu, s.tag, out);
       emitted[s.tag] = true;
     }
-    out.insert(out.end(), raw_begin, raw_begin + s.raw_size);
+    out.append(std::span<const std::uint8_t>(menu.raw.data() + s.raw_offset, s.raw_size));
   }
   for (std::uint8_t tag : kCanonicalOrder) {
     if (!emitted[tag] && present(menu, tag)) emit_known(menu, tag, out);
   }
   return out;
+}
+
+std::vector<std::uint8_t> encode_menu_octets(const V8Menu& menu) {
+  const V8Octets o = encode_menu_octets_fixed(menu);
+  return {o.view().begin(), o.view().end()};
 }
 
 std::string_view message_name(V8MessageType t) noexcept {

@@ -173,8 +173,30 @@ std::string_view parse_status_name(V8ParseStatus s) noexcept;
 /// Category octets (after sync) -> menu. Never throws or allocates.
 V8ParseStatus parse_menu_octets(std::span<const std::uint8_t> octets, V8Menu& out) noexcept;
 
+/// Octets of one message, fixed capacity: encoding on the real-time path
+/// never allocates. Octets past the capacity are dropped and flagged.
+struct V8Octets {
+  std::array<std::uint8_t, kV8MaxFrameOctets> data{};  // the octets
+  std::size_t size = 0;                                // octets held
+  bool overflow = false;                               // some octets did not fit
+
+  void push_back(std::uint8_t b) noexcept {
+    if (size < data.size()) {
+      data[size++] = b;
+    } else {
+      overflow = true;
+    }
+  }
+  void append(std::span<const std::uint8_t> bs) noexcept {
+    for (std::uint8_t b : bs) push_back(b);
+  }
+  [[nodiscard]] std::span<const std::uint8_t> view() const noexcept { return {data.data(), size}; }
+};
+
 /// Menu -> category octets (after sync), following the menu's layout.
 std::vector<std::uint8_t> encode_menu_octets(const V8Menu& menu);
+/// The same without allocating (what a transmitter on the real-time path uses).
+V8Octets encode_menu_octets_fixed(const V8Menu& menu) noexcept;
 
 /// The messages, by who sends them.
 enum class V8MessageType : std::uint8_t { ci, cm, jm, cj, v92 };
