@@ -11,5 +11,6 @@ namespace squeal::cli {
 void register_generate(CLI::App& app);  // cli/cmd_generate.cc
 void register_detect(CLI::App& app);    // cli/cmd_detect.cc
 void register_bench(CLI::App& app);     // cli/cmd_bench.cc
+void register_loopback(CLI::App& app);  // cli/cmd_loopback.cc
 
 }  // namespace squeal::cli
