@@ -55,7 +55,7 @@ struct V8TraceEntry {
 class V8Session {
  public:
   static constexpr std::size_t kTick = 40;          // samples per decision step (5 ms)
-  static constexpr std::size_t kTraceCapacity = 512;  // trace entries kept
+  static constexpr std::size_t kTraceCapacity = 256;  // trace entries kept (a V.8 call needs ~30)
 
   /// Throws std::invalid_argument naming a bad level or timing value.
   explicit V8Session(const V8SessionConfig& config);
