@@ -65,6 +65,8 @@ class SpandspV8Peer {
   void process(std::span<const float> rx, std::span<float> tx) noexcept;
 
   [[nodiscard]] const SpandspV8Result& result() const noexcept { return result_; }
+  /// spandsp reported a final status (the endpoint interface of negotiation/call.h).
+  [[nodiscard]] bool finished() const noexcept { return result_.finished; }
   [[nodiscard]] bool calling() const noexcept { return calling_; }
   /// Samples consumed so far (absolute index of the next rx sample).
   [[nodiscard]] SampleIndex position() const noexcept { return position_; }

@@ -240,7 +240,11 @@ void V8Session::apply(const V8Action& a, SampleIndex at) noexcept {
 }
 
 bool V8Session::refill_fsk(SampleIndex at) noexcept {
-  if (tx_stop_) {
+  // Never end right after a preamble: ten 1 bits followed by CJ's first zero
+  // octet read as a CI preamble + sync (0x803FF) and CJ would be lost. Send
+  // the sync octet first, as spandsp's caller does.
+  const bool after_preamble = tx_preamble_ && tx_unit_ == 1;
+  if (tx_stop_ && !after_preamble) {
     tx_stop_ = false;
     if (tx_cj_) {
       // V.8 §8.1.3: CJ, three framed zero octets, no preamble.
