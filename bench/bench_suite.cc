@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "bench/bench_calls.h"
 #include "bench/bench_signals.h"
 #include "bench/spandsp_reference.h"
 #include "dsp/ansam_detector.h"
@@ -33,16 +34,18 @@ double thread_cpu_seconds() noexcept {
 }
 
 /// × real time of one measurement: whole passes until min_cpu_seconds are spent.
-double measure(const Pass& pass, double audio_seconds, double min_cpu_seconds) {
-  int passes = 0;
+/// A whole-call pass returns the samples its call took (calls differ in length).
+double measure(const Pass& pass, double audio_seconds, double min_cpu_seconds, bool whole_call) {
+  double audio = 0;
   double elapsed = 0;
   const double start = thread_cpu_seconds();
   do {
-    g_sink = g_sink + pass();
-    ++passes;
+    const std::uint64_t r = pass();
+    g_sink = g_sink + r;
+    audio += whole_call ? static_cast<double>(r) / kSampleRateHz : audio_seconds;
     elapsed = thread_cpu_seconds() - start;
   } while (elapsed < min_cpu_seconds);
-  return passes * audio_seconds / elapsed;
+  return audio / elapsed;
 }
 
 /// Calls fn(block) for consecutive kBenchBlockSamples blocks (the last may be short).
@@ -126,6 +129,7 @@ struct Spec {
   std::function<std::uint64_t(double)> expected;       // what the input contains
   std::function<Pass(std::span<const float>)> squeal;  // built after the target is set
   std::function<Pass(std::span<const std::int16_t>)> reference;
+  bool whole_call = false;  // passes are whole calls: audio = the samples each returns
 };
 
 std::vector<Spec> specs() {
@@ -154,6 +158,11 @@ std::vector<Spec> specs() {
       "v21_demodulator", "fsk_rx (V.21 ch1, sync)", [](double sec) { return v21_signal(sec, kSeed); },
       [](double sec) { return v21_bursts_sent(sec); }, squeal_v21_pass,
       [](std::span<const std::int16_t> x) { return make_spandsp_v21_pass(x, kBenchBlockSamples); }});
+  // A whole V.8 call in memory, both sides, through LineSim (bench/bench_calls.h).
+  s.push_back(Spec{
+      "v8_call", "v8 pair via LineSim (" + bench_line_text() + ")", [](double) { return std::vector<float>(); },
+      [](double) { return std::uint64_t{1}; }, [](std::span<const float>) { return squeal_call_pass(); },
+      [](std::span<const std::int16_t>) { return spandsp_call_pass(); }, true});
   return s;
 }
 
@@ -266,18 +275,20 @@ std::vector<BenchResult> run_benchmarks(const BenchOptions& options) {
     for (std::size_t i = 0; i < targets.size(); ++i) {  // warm-up pass, also the sanity count
       simd::set_target(targets[i]);
       found[i] = passes[i]();
+      if (spec.whole_call) found[i] = found[i] > 0;  // calls: connected or not
     }
     if (reference) reference_found = reference();
+    if (reference && spec.whole_call) reference_found = reference_found > 0;
     for (int rep = 1; rep <= options.repetitions; ++rep) {
       std::string line = fmt::format("{}: measurement {}/{}:", spec.name, rep, options.repetitions);
       for (std::size_t i = 0; i < targets.size(); ++i) {
         simd::set_target(targets[i]);
-        const double x = measure(passes[i], audio_seconds, options.min_cpu_seconds);
+        const double x = measure(passes[i], audio_seconds, options.min_cpu_seconds, spec.whole_call);
         best[i] = std::max(best[i], x);
         line += fmt::format(" {} {}x", simd::target_name(targets[i]), format_x(x));
       }
       if (reference) {
-        const double x = measure(reference, audio_seconds, options.min_cpu_seconds);
+        const double x = measure(reference, audio_seconds, options.min_cpu_seconds, spec.whole_call);
         reference_best = std::max(reference_best, x);
         line += fmt::format(", spandsp {}x", format_x(x));
       }
@@ -316,7 +327,7 @@ std::string format_table(const std::vector<BenchResult>& results) {
                       std::to_string(r.detections) + "/" + ref_found});
   }
   if (!results.empty()) {
-    out += "found/ref: blocks (goertzel), answer tones, digits, FSK bursts (v21) detected in one pass by squeal / spandsp; the input holds";
+    out += "found/ref: blocks (goertzel), answer tones, digits, FSK bursts (v21), connected calls (v8_call) in one pass by squeal / spandsp; the input holds";
     std::string last;
     for (const BenchResult& r : results) {
       if (r.name == last) continue;

@@ -420,3 +420,53 @@ TEST_CASE("detect decodes V.8 CM/JM/CJ on recordings A and D, in words") {
   CHECK(jms_d[0].at("fields").at("octets") == "c1 45 13 10 0a 0d");
   CHECK(jms_d[0].at("text").get<std::string>().find("V.34 duplex, V.32bis, V.22bis") != std::string::npos);
 }
+
+TEST_CASE("loopback --json: a connected call, both sides, the schema, and --wav that detect reads back") {
+  TempDir tmp;
+  const std::string wav = tmp.file("call.wav");
+  const RunResult r = squeal_run(
+      tmp, fmt::format("loopback --json --snr 25 --delay-ms 30 --caller-menu v34,v32bis,v22bis,lapm "
+                       "--answerer-menu v32bis,v22bis --wav '{}'",
+                       wav));
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(r.out);
+  CHECK(doc.at("result") == "connected");
+  CHECK(doc.at("reason").is_null());
+  CHECK(doc.at("mode") == "v32bis");
+  CHECK(doc.at("caller").at("outcome") == "connected");
+  CHECK(doc.at("answerer").at("outcome") == "connected");
+  CHECK(doc.at("answerer").at("far_menu").at("octets") == "c1 45 13 10 2a");  // the CM it heard
+  CHECK(doc.at("caller").at("joint").at("text") == "V-series data; V.32bis, V.22bis");
+  // Every event has the project-wide schema; the JM was sent by the answerer.
+  bool jm_sent = false;
+  for (const auto& e : doc.at("events")) {
+    for (const char* key : {"signal", "start_s", "end_s", "side", "text", "fields"}) CHECK(e.contains(key));
+    if (e.at("signal") == "jm" && e.at("fields").at("direction") == "sent") {
+      jm_sent = true;
+      CHECK(e.at("side") == "answerer");
+      CHECK(e.at("fields").at("octets") == "c1 05 13 10");  // V.32bis, V.22bis; no LAPM on the answerer
+    }
+  }
+  CHECK(jm_sent);
+  // The stereo recording of the line decodes: CM on the left, JM on the right.
+  const RunResult left = squeal_run(tmp, fmt::format("detect --json --channel 1 '{}'", wav));
+  REQUIRE(left.exit_code == 0);
+  CHECK(events_named(json::parse(left.out), "cm").size() >= 1);
+  const RunResult right = squeal_run(tmp, fmt::format("detect --json --channel 2 '{}'", wav));
+  REQUIRE(right.exit_code == 0);
+  CHECK(events_named(json::parse(right.out), "jm").size() >= 1);
+}
+
+TEST_CASE("loopback: nothing in common fails with exit 2 and the reason; bad options name the value") {
+  TempDir tmp;
+  RunResult r = squeal_run(tmp, "loopback --caller-menu v21 --answerer-menu v34");
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("no modulation both modems support") != std::string::npos);
+  r = squeal_run(tmp, "loopback --codec gsm");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("gsm") != std::string::npos);
+  r = squeal_run(tmp, "loopback --caller-menu v34,v99");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("v99") != std::string::npos);
+}

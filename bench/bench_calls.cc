@@ -1,0 +1,68 @@
+#include "bench/bench_calls.h"
+
+#include <cmath>
+
+#include "bench/spandsp_v8_peer.h"
+#include "negotiation/call.h"
+#include "negotiation/v8_session.h"
+
+namespace squeal::bench {
+
+namespace {
+
+constexpr const char* kCallerMenu = "v90,v34,v32bis,v22bis,v21,lapm";
+constexpr const char* kAnswererMenu = "v34,v32bis,v22bis,v21,lapm";
+
+CallOptions bench_call_options() {
+  CallOptions o;
+  o.max_seconds = 20;
+  o.linger_seconds = 0;  // a call ends when both sides have finished
+  return o;
+}
+
+}  // namespace
+
+LineConfig bench_line() {
+  LinePathConfig p;
+  p.delay_ms = 20;
+  p.snr_db = 30;
+  p.codec = LineCodec::ulaw;
+  p.shape = LineShape::flat;
+  p.seed = 7;
+  return symmetric_line(p);
+}
+
+std::string bench_line_text() { return "20 ms, 30 dB SNR, mu-law, flat"; }
+
+Pass squeal_call_pass() {
+  V8SessionConfig c;
+  c.role = V8Role::caller;
+  c.menu = parse_menu(kCallerMenu);
+  V8SessionConfig a;
+  a.role = V8Role::answerer;
+  a.menu = parse_menu(kAnswererMenu);
+  return [c, a]() -> std::uint64_t {
+    V8Session caller(c);
+    V8Session answerer(a);
+    LineSim line(bench_line());
+    const SampleIndex n = run_call(caller, answerer, line, bench_call_options());
+    const bool ok = caller.result().mode == V8Modulation::v34 && answerer.result().mode == V8Modulation::v34;
+    return ok ? static_cast<std::uint64_t>(n) : 0;
+  };
+}
+
+Pass spandsp_call_pass() {
+  if (!SpandspV8Peer::available()) return {};
+  const V8Menu cm = parse_menu(kCallerMenu);
+  const V8Menu am = parse_menu(kAnswererMenu);
+  return [cm, am]() -> std::uint64_t {
+    SpandspV8Peer caller(true, cm);
+    SpandspV8Peer answerer(false, am);
+    LineSim line(bench_line());
+    const SampleIndex n = run_call(caller, answerer, line, bench_call_options());
+    const bool ok = caller.result().mode == V8Modulation::v34 && answerer.result().mode == V8Modulation::v34;
+    return ok ? static_cast<std::uint64_t>(n) : 0;
+  };
+}
+
+}  // namespace squeal::bench
