@@ -130,6 +130,15 @@ class V8Controller {
 
   [[nodiscard]] const V8Result& result() const noexcept { return result_; }
   [[nodiscard]] bool finished() const noexcept { return result_.outcome != V8Outcome::pending; }
+  /// Actions are waiting for pop_action().
+  [[nodiscard]] bool has_actions() const noexcept { return action_count_ > 0; }
+  /// V.8 frames from the peer can matter now: the caller from its first CM
+  /// on (JM answers CM), the answerer from ANSam on (CM answers ANSam). Before
+  /// that a session may leave its V.21 receiver idle.
+  [[nodiscard]] bool wants_messages() const noexcept {
+    return role_ == V8Role::caller ? (state_ == State::cm || state_ == State::cj)
+                                   : (state_ != State::idle && state_ != State::initial_silence && state_ != State::done);
+  }
   [[nodiscard]] V8Role role() const noexcept { return role_; }
   [[nodiscard]] std::string_view state_name() const noexcept;
 

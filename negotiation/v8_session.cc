@@ -99,6 +99,12 @@ void V8Session::on_rx_tick(SampleIndex now) noexcept {
       controller_.on_event(e, now);
     }
   }
+  if (!controller_.wants_messages()) return;
+  if (!demod_running_) {
+    // The receiver starts listening now; its sample 0 is this tick's first.
+    demod_running_ = true;
+    demod_origin_ = now - static_cast<SampleIndex>(kTick);
+  }
   demod_.process(rx_tick_);
   if (demod_.carrier_present() != peer_carrier_) {
     peer_carrier_ = demod_.carrier_present();
@@ -107,7 +113,7 @@ void V8Session::on_rx_tick(SampleIndex now) noexcept {
   V21Bit bit;
   while (demod_.pop(bit)) {
     if (bit.after_gap) receiver_.flush();  // carrier came back: a new transmission
-    receiver_.push(bit.bit != 0, bit.stamp);
+    receiver_.push(bit.bit != 0, demod_origin_ + bit.stamp);
   }
   V8Frame frame;
   while (receiver_.pop(frame)) handle_frame(frame, now);
@@ -129,6 +135,7 @@ void V8Session::handle_frame(const V8Frame& frame, SampleIndex now) noexcept {
 // Transmit
 
 void V8Session::drain_actions(SampleIndex at) noexcept {
+  if (!controller_.has_actions()) return;
   V8Action a;
   while (controller_.pop_action(a)) {
     if (a.at <= at) {

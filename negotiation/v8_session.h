@@ -95,6 +95,8 @@ class V8Session {
   V8BitReceiver receiver_;             // bits -> frames
   std::array<float, kTick> rx_tick_{};  // rx samples of the tick being filled
   std::size_t rx_fill_ = 0;            // samples in rx_tick_
+  bool demod_running_ = false;         // the V.21 receiver has started listening
+  SampleIndex demod_origin_ = 0;       // absolute sample of the receiver's sample 0
   bool peer_carrier_ = false;          // the peer's V.21 carrier as of the last tick
   bool ansam_done_ = false;            // caller: answer tone seen, stop feeding the detector
   std::ptrdiff_t open_heard_tone_ = -1;  // trace index of a heard tone without its end yet
