@@ -191,6 +191,188 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
+constexpr int kHistory = LinePath::kShapeTaps - 1;  // FIR memory: 160 samples before the newest
+constexpr std::size_t kDirectSpan = 1024;           // direct-form FIR: pushes between history moves
+constexpr std::uint64_t kMixResync = 1024;          // mixer phasor recomputed exactly at multiples of this index
+
+/// Σ h[i]·w[i] over kShapeTaps taps as 8 interleaved partial sums: vectorises
+/// without -ffast-math, and every output sample is summed in the same order.
+float dot_taps(const float* h, const float* w) noexcept {
+  constexpr int kMain = LinePath::kShapeTaps / 8 * 8;
+  float acc[8] = {};
+  for (int k = 0; k < kMain; k += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += h[k + j] * w[k + j];
+  float tail = 0;
+  for (int k = kMain; k < LinePath::kShapeTaps; ++k) tail += h[k] * w[k];
+  return (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))) + tail;
+}
+
+/// Largest FFT size whose overlap-save block (N - 160 new samples) is at most
+/// max_block; 0 (direct form) when even the smallest is too long.
+int fft_size_for_block(std::size_t max_block) noexcept {
+  for (const int n : {2048, 1024, 768, 640, 512, 384, 320, 256})
+    if (static_cast<std::size_t>(n - kHistory) <= max_block) return n;
+  return 0;
+}
+
+/// kShapeTaps-tap FIR y[m] = Σ h[k]·u[m-k] on a stream pushed one sample at a
+/// time. With an FFT size N it computes N - 160 outputs at once by overlap-save
+/// (FFTW, FFTW_ESTIMATE plans so the arithmetic is the same in every run);
+/// with N = 0 one output per push as a dot product. Blocks count from the
+/// stream start, so the outputs do not depend on how the caller chunks its work.
+class BlockFir {
+ public:
+  BlockFir() = default;
+  BlockFir(const BlockFir&) = delete;
+  BlockFir& operator=(const BlockFir&) = delete;
+  ~BlockFir() { release(); }
+
+  void init(const std::vector<float>& taps, int fft_size) {
+    release();
+    fft_size_ = fft_size;
+    if (fft_size == 0) {
+      block_ = 1;
+      capacity_ = kHistory + kDirectSpan;
+      input_ = fftwf_alloc_real(capacity_);
+      output_ = fftwf_alloc_real(1);
+      reversed_ = fftwf_alloc_real(LinePath::kShapeTaps);
+      std::reverse_copy(taps.begin(), taps.end(), reversed_);
+    } else {
+      const auto n = static_cast<std::size_t>(fft_size), bins = n / 2 + 1;
+      block_ = fft_size - kHistory;
+      capacity_ = n;
+      input_ = fftwf_alloc_real(n);
+      output_ = fftwf_alloc_real(n);
+      spectrum_ = fftwf_alloc_complex(bins);
+      response_ = fftwf_alloc_complex(bins);
+      {
+        const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+        forward_ = fftwf_plan_dft_r2c_1d(fft_size, input_, spectrum_, FFTW_ESTIMATE);
+        inverse_ = fftwf_plan_dft_c2r_1d(fft_size, spectrum_, output_, FFTW_ESTIMATE);
+      }
+      std::fill(input_, input_ + n, 0.0f);
+      std::copy(taps.begin(), taps.end(), input_);
+      fftwf_execute(forward_);
+      for (std::size_t k = 0; k < bins; ++k) {  // H / N: FFTW's inverse is unnormalised
+        response_[k][0] = spectrum_[k][0] / static_cast<float>(n);
+        response_[k][1] = spectrum_[k][1] / static_cast<float>(n);
+      }
+    }
+    reset();
+  }
+
+  void reset() noexcept {
+    std::fill(input_, input_ + capacity_, 0.0f);
+    fill_ = kHistory;
+  }
+  /// The kHistory inputs before the first push, oldest first (zero after reset).
+  float* history() noexcept { return input_; }
+  int block() const noexcept { return block_; }
+  /// Outputs of the block the last completing push() ended.
+  const float* output() const noexcept { return fft_size_ ? output_ + kHistory : output_; }
+
+  /// Appends u; true when block() new outputs are ready in output().
+  bool push(float u) noexcept {
+    input_[fill_++] = u;
+    if (fft_size_ == 0) {
+      output_[0] = dot_taps(reversed_, input_ + fill_ - LinePath::kShapeTaps);
+      if (fill_ == capacity_) {
+        std::copy(input_ + fill_ - kHistory, input_ + fill_, input_);
+        fill_ = kHistory;
+      }
+      return true;
+    }
+    if (fill_ < capacity_) return false;
+    fftwf_execute(forward_);
+    const std::size_t bins = capacity_ / 2 + 1;
+    for (std::size_t k = 0; k < bins; ++k) {
+      const float re = spectrum_[k][0] * response_[k][0] - spectrum_[k][1] * response_[k][1];
+      const float im = spectrum_[k][0] * response_[k][1] + spectrum_[k][1] * response_[k][0];
+      spectrum_[k][0] = re;
+      spectrum_[k][1] = im;
+    }
+    fftwf_execute(inverse_);  // outputs kHistory.. are the linear convolution (overlap-save)
+    std::copy(input_ + block_, input_ + capacity_, input_);
+    fill_ = kHistory;
+    return true;
+  }
+
+ private:
+  void release() noexcept {
+    if (forward_ || inverse_) {
+      const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+      if (forward_) fftwf_destroy_plan(forward_);
+      if (inverse_) fftwf_destroy_plan(inverse_);
+    }
+    forward_ = inverse_ = nullptr;
+    for (float* p : {input_, output_, reversed_}) fftwf_free(p);
+    for (fftwf_complex* p : {spectrum_, response_}) fftwf_free(p);
+    input_ = output_ = reversed_ = nullptr;
+    spectrum_ = response_ = nullptr;
+  }
+
+  int fft_size_ = 0;                     // N, 0 = direct form
+  int block_ = 1;                        // outputs per completed block
+  std::size_t capacity_ = 0;             // input_ length
+  std::size_t fill_ = 0;                 // next write position in input_
+  float* input_ = nullptr;               // kHistory old samples, then the block being filled
+  float* output_ = nullptr;              // inverse FFT (outputs from kHistory), or the one direct output
+  float* reversed_ = nullptr;            // direct form: taps reversed, so the window is oldest first
+  fftwf_complex* spectrum_ = nullptr;    // FFT of input_
+  fftwf_complex* response_ = nullptr;    // FFT of the zero-padded taps / N
+  fftwf_plan forward_ = nullptr;         // input_ → spectrum_
+  fftwf_plan inverse_ = nullptr;         // spectrum_ → output_
+};
+
+/// Ziggurat tables (Marsaglia & Tsang 2000, 128 layers) for standard normal samples.
+struct Ziggurat {
+  static constexpr double kTail = 3.442619855899;  // r: start of the tail
+  std::uint32_t k[128];                            // |hz| below k[i]: inside layer i's rectangle
+  double w[128];                                   // layer i width / 2^31
+  double f[128];                                   // exp(-x_i²/2)
+};
+
+const Ziggurat& ziggurat() {
+  static const Ziggurat table = [] {
+    Ziggurat t{};
+    constexpr double m1 = 2147483648.0, area = 9.91256303526217e-3;
+    double dn = Ziggurat::kTail, tn = dn;
+    const double q = area / std::exp(-0.5 * dn * dn);
+    t.k[0] = static_cast<std::uint32_t>(dn / q * m1);
+    t.k[1] = 0;
+    t.w[0] = q / m1;
+    t.w[127] = dn / m1;
+    t.f[0] = 1.0;
+    t.f[127] = std::exp(-0.5 * dn * dn);
+    for (int i = 126; i >= 1; --i) {
+      dn = std::sqrt(-2.0 * std::log(area / dn + std::exp(-0.5 * dn * dn)));
+      t.k[i + 1] = static_cast<std::uint32_t>(dn / tn * m1);
+      tn = dn;
+      t.f[i] = std::exp(-0.5 * dn * dn);
+      t.w[i] = dn / m1;
+    }
+    return t;
+  }();
+  return table;
+}
+
+/// G.711 encode + decode of every 16-bit linear value, as x / 32768.
+using CodecTable = std::vector<float>;
+const CodecTable& codec_table(LineCodec codec) {
+  static const auto build = [](LineCodec c) {
+    CodecTable t(65536);
+    for (int v = -32768; v <= 32767; ++v) {
+      const auto linear = static_cast<std::int16_t>(v);
+      t[static_cast<std::size_t>(v + 32768)] =
+          (c == LineCodec::ulaw ? ulaw_to_linear(linear_to_ulaw(linear)) : alaw_to_linear(linear_to_alaw(linear))) /
+          32768.0f;
+    }
+    return t;
+  };
+  static const CodecTable ulaw = build(LineCodec::ulaw), alaw = build(LineCodec::alaw);
+  return codec == LineCodec::ulaw ? ulaw : alaw;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- LinePath
@@ -204,27 +386,30 @@ struct LinePath::State {
   std::int64_t skew_delay_fx = 0;        // current read offset behind the newest input (2^-32 samples)
   // shape
   std::vector<float> shape_taps;         // linear-phase FIR (empty for none)
-  firfilt_rrrf shape_filter = nullptr;   // liquid filter on shape_taps
+  BlockFir shape_fir;                    // shape_taps; when merged, also filters the noise
+  bool merged = false;                   // shape flat, no offset, noise on: one FIR on gain·x[m-D] + σ·w[m]
   float gain = 1;                        // linear gain
   // offset
   firhilbf hilbert = nullptr;            // real → analytic (nullptr when offset is 0)
   double mix_phase = 0;                  // mixer phase (rad, wrapped to [0, 2π))
   double mix_step = 0;                   // 2π·offset/fs
+  double mix_cos = 1, mix_sin = 0;       // cos, sin of mix_phase (rotated between exact resyncs)
+  double step_cos = 1, step_sin = 0;     // cos, sin of mix_step
   // bulk delay
-  std::vector<float> bulk;               // ring, kBulkRing
+  std::vector<float> bulk;               // ring, kBulkRing: stage output before the bulk delay (merged: line output before the codec)
   std::size_t bulk_delay = 0;            // samples
+  std::uint64_t written = 0;             // samples written to bulk so far
   // noise
   std::vector<float> noise_taps;         // flat 300..3400 FIR
-  firfilt_rrrf noise_filter = nullptr;   // liquid filter on noise_taps (nullptr when off)
+  BlockFir noise_fir;                    // noise_taps on σ·w, 1888-sample blocks (not merged)
+  bool noise_on = false;                 // snr_db finite
   float noise_sigma = 0;                 // white-noise std dev before the filter
+  std::uint64_t noise_end = 0;           // noise_fir outputs cover [noise_end - block, noise_end)
   std::uint64_t rng[4] = {};             // xoshiro256** state
-  float spare_gauss = 0;                 // second Box-Muller output
-  bool have_spare = false;               // spare_gauss is valid
+  const float* codec_table = nullptr;    // G.711 round trip per 16-bit value (nullptr: no codec)
   std::uint64_t n = 0;                   // samples processed since reset
 
   ~State() {
-    if (shape_filter) firfilt_rrrf_destroy(shape_filter);
-    if (noise_filter) firfilt_rrrf_destroy(noise_filter);
     if (hilbert) firhilbf_destroy(hilbert);
   }
 
@@ -236,20 +421,30 @@ struct LinePath::State {
     return result;
   }
 
-  float gaussian() noexcept {  // Box-Muller, both outputs used
-    if (have_spare) { have_spare = false; return spare_gauss; }
-    const double u1 = (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
-    const double u2 = static_cast<double>(next_u64() >> 11) * 0x1.0p-53;          // [0, 1)
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    spare_gauss = static_cast<float>(r * std::sin(2 * kPi * u2));
-    have_spare = true;
-    return static_cast<float>(r * std::cos(2 * kPi * u2));
-  }
+  double uniform_open() noexcept { return (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53; }  // (0, 1]
 
-  float noise_sample() noexcept {
-    float y = 0;
-    firfilt_rrrf_execute_one(noise_filter, noise_sigma * gaussian(), &y);
-    return y;
+  /// Standard normal sample by the ziggurat: 32 bits for the value, 7 other bits for the layer.
+  float gaussian() noexcept {
+    const Ziggurat& z = ziggurat();
+    std::uint64_t u = next_u64();
+    for (;;) {
+      const auto hz = static_cast<std::int32_t>(static_cast<std::uint32_t>(u >> 32));
+      const auto iz = static_cast<std::size_t>(u & 127);
+      const std::uint32_t mag = hz < 0 ? 0u - static_cast<std::uint32_t>(hz) : static_cast<std::uint32_t>(hz);
+      const double x = hz * z.w[iz];
+      if (mag < z.k[iz]) return static_cast<float>(x);  // inside the rectangle: 98.8 %
+      if (iz == 0) {  // tail beyond r (Marsaglia 1964)
+        double xt = 0, y = 0;
+        do {
+          xt = -std::log(uniform_open()) / Ziggurat::kTail;
+          y = -std::log(uniform_open());
+        } while (y + y < xt * xt);
+        return static_cast<float>(hz > 0 ? Ziggurat::kTail + xt : -(Ziggurat::kTail + xt));
+      }
+      const double v = static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+      if (z.f[iz] + v * (z.f[iz - 1] - z.f[iz]) < std::exp(-0.5 * x * x)) return static_cast<float>(x);
+      u = next_u64();
+    }
   }
 
   float skew(float x) noexcept {
@@ -280,6 +475,43 @@ struct LinePath::State {
     if (skew_delay_fx > hi) skew_delay_fx -= slip;  // slip: drop kSkewSlipSamples
     return acc;
   }
+
+  /// Gain and frequency offset of one shape-filter output; into the bulk ring.
+  void after_shape(float x) noexcept {
+    x *= gain;
+    if (hilbert) {
+      std::complex<float> analytic;
+      firhilbf_r2c_execute(hilbert, x, &analytic);
+      if (written % kMixResync == 0) {  // exact phasor at fixed indices: no drift, chunking-independent
+        mix_cos = std::cos(mix_phase);
+        mix_sin = std::sin(mix_phase);
+      }
+      x = analytic.real() * static_cast<float>(mix_cos) - analytic.imag() * static_cast<float>(mix_sin);
+      const double c = mix_cos * step_cos - mix_sin * step_sin;
+      mix_sin = mix_sin * step_cos + mix_cos * step_sin;
+      mix_cos = c;
+      mix_phase += mix_step;
+      if (mix_phase >= 2 * kPi) mix_phase -= 2 * kPi;
+      if (mix_phase < 0) mix_phase += 2 * kPi;
+    }
+    bulk[written++ & (kBulkRing - 1)] = x;
+  }
+
+  /// Merged FIR outputs (line before the codec) into the bulk ring.
+  void push_merged(float u) noexcept {
+    if (!shape_fir.push(u)) return;
+    const float* y = shape_fir.output();
+    for (int j = 0; j < shape_fir.block(); ++j) bulk[written++ & (kBulkRing - 1)] = y[j];
+  }
+
+  /// Filtered noise at sample n (not merged).
+  float noise_at(std::uint64_t index) noexcept {
+    if (index >= noise_end) {
+      while (!noise_fir.push(noise_sigma * gaussian())) {}
+      noise_end += static_cast<std::uint64_t>(noise_fir.block());
+    }
+    return noise_fir.output()[index - (noise_end - static_cast<std::uint64_t>(noise_fir.block()))];
+  }
 };
 
 LinePath::LinePath(const LinePathConfig& config) : config_(config) {
@@ -307,24 +539,32 @@ LinePath::LinePath(const LinePathConfig& config) : config_(config) {
     const int start = config.skew_ppm > 0 ? kSkewMinDelaySamples + kSkewSlipSamples : kSkewMinDelaySamples;
     s.skew_start_fx = std::int64_t{start} << kFracBits;
   }
-  if (config.shape != LineShape::none) {
-    s.shape_taps = design_shape(config.shape);
-    s.shape_filter = firfilt_rrrf_create(s.shape_taps.data(), kShapeTaps);
-  }
   s.gain = static_cast<float>(std::pow(10.0, config.gain_db / 20.0));
   if (config.offset_hz != 0) {
     s.hilbert = firhilbf_create(kHilbertSemiLength, 60.0f);
     s.mix_step = 2 * kPi * config.offset_hz / kSampleRate;
+    s.step_cos = std::cos(s.mix_step);
+    s.step_sin = std::sin(s.mix_step);
   }
   s.bulk.assign(kBulkRing, 0.0f);
   s.bulk_delay = static_cast<std::size_t>(std::lround(config.delay_ms * kSampleRate / 1000.0));
   s.noise_taps = design_shape(LineShape::flat);  // also sets the noise bandwidth of true_snr_db
-  if (std::isfinite(config.snr_db)) {
+  s.noise_on = std::isfinite(config.snr_db);
+  if (s.noise_on) {
     double energy = 0;
     for (const float h : s.noise_taps) energy += static_cast<double>(h) * h;
     s.noise_sigma = static_cast<float>(std::sqrt(dbm0_to_mean_square(noise_level_dbm0()) / energy));
-    s.noise_filter = firfilt_rrrf_create(s.noise_taps.data(), kShapeTaps);
   }
+  // Shape and noise filters are the same flat FIR: with nothing time-varying
+  // between them, h*(g·x)[n-D] + h*(σw)[n] = h*(g·x[·-D] + σw)[n], one filter.
+  s.merged = s.noise_on && config.shape == LineShape::flat && config.offset_hz == 0;
+  if (config.shape != LineShape::none) {
+    s.shape_taps = design_shape(config.shape);
+    // a block of B outputs needs B - 1 inputs after its first: hidden by the bulk delay
+    s.shape_fir.init(s.shape_taps, fft_size_for_block(s.bulk_delay + 1));
+  }
+  if (s.noise_on && !s.merged) s.noise_fir.init(s.noise_taps, 2048);  // noise needs no input: any block length
+  if (config.codec != LineCodec::none) s.codec_table = codec_table(config.codec).data();
   reset();
 }
 
@@ -336,50 +576,65 @@ void LinePath::reset() noexcept {
   State& s = *state_;
   std::fill(s.skew_history.begin(), s.skew_history.end(), 0.0f);
   s.skew_delay_fx = s.skew_start_fx;
-  if (s.shape_filter) firfilt_rrrf_reset(s.shape_filter);
   if (s.hilbert) firhilbf_reset(s.hilbert);
   s.mix_phase = 0;
+  s.mix_cos = 1;
+  s.mix_sin = 0;
   std::fill(s.bulk.begin(), s.bulk.end(), 0.0f);
+  s.written = 0;
   std::uint64_t seed = config_.seed;
   for (std::uint64_t& w : s.rng) w = splitmix64(seed);
-  s.have_spare = false;
   s.n = 0;
-  if (s.noise_filter) {
-    firfilt_rrrf_reset(s.noise_filter);
-    for (int i = 0; i < kShapeTaps; ++i) s.noise_sample();  // fill the filter: full power from sample 0
+  s.noise_end = 0;
+  if (!s.shape_taps.empty()) s.shape_fir.reset();
+  if (s.noise_on) {
+    BlockFir& filter = s.merged ? s.shape_fir : s.noise_fir;
+    if (!s.merged) filter.reset();
+    float* history = filter.history();  // noise before sample 0: full power from the start
+    for (int i = 0; i < kHistory; ++i) history[i] = s.noise_sigma * s.gaussian();
+    if (s.merged) {  // noise of samples 0..D-1, whose signal part (x[m-D]) is still zero
+      for (std::size_t m = 0; m < s.bulk_delay; ++m) s.push_merged(s.noise_sigma * s.gaussian());
+    }
   }
 }
 
-float LinePath::process_sample(float x) noexcept {
-  State& s = *state_;
-  if (!s.skew_history.empty()) x = s.skew(x);
-  if (s.shape_filter) firfilt_rrrf_execute_one(s.shape_filter, x, &x);
-  x *= s.gain;
-  if (s.hilbert) {
-    std::complex<float> analytic;
-    firhilbf_r2c_execute(s.hilbert, x, &analytic);
-    const auto mix = std::complex<float>(static_cast<float>(std::cos(s.mix_phase)),
-                                         static_cast<float>(std::sin(s.mix_phase)));
-    x = (analytic * mix).real();
-    s.mix_phase += s.mix_step;
-    if (s.mix_phase >= 2 * kPi) s.mix_phase -= 2 * kPi;
-    if (s.mix_phase < 0) s.mix_phase += 2 * kPi;
-  }
-  s.bulk[s.n & (kBulkRing - 1)] = x;
-  x = s.bulk[(s.n - s.bulk_delay) & (kBulkRing - 1)];
-  if (s.noise_filter) x += s.noise_sample();
-  if (config_.codec != LineCodec::none) {
-    const auto linear = static_cast<std::int16_t>(std::clamp(std::lrint(x * 32768.0f), -32768L, 32767L));
-    x = (config_.codec == LineCodec::ulaw ? ulaw_to_linear(linear_to_ulaw(linear))
-                                          : alaw_to_linear(linear_to_alaw(linear))) / 32768.0f;
-  }
-  ++s.n;
-  return std::clamp(x, -1.0f, 1.0f);
+float LinePath::process_sample(float in) noexcept {
+  float out = 0;
+  process(std::span<const float>(&in, 1), std::span<float>(&out, 1));
+  return out;
 }
 
 void LinePath::process(std::span<const float> in, std::span<float> out) noexcept {
+  State& s = *state_;
   const std::size_t count = std::min(in.size(), out.size());
-  for (std::size_t i = 0; i < count; ++i) out[i] = process_sample(in[i]);
+  const bool skewed = !s.skew_history.empty(), shaped = !s.shape_taps.empty();
+  constexpr std::uint64_t mask = kBulkRing - 1;
+  for (std::size_t i = 0; i < count; ++i) {
+    float x = in[i];
+    if (skewed) x = s.skew(x);
+    if (s.merged) {
+      s.push_merged(s.gain * x + s.noise_sigma * s.gaussian());  // u[n + D]
+      x = s.bulk[s.n & mask];
+    } else {
+      if (!shaped) {
+        s.after_shape(x);
+      } else if (s.shape_fir.push(x)) {
+        const float* z = s.shape_fir.output();
+        for (int j = 0; j < s.shape_fir.block(); ++j) s.after_shape(z[j]);
+      }
+      x = s.bulk[(s.n - s.bulk_delay) & mask];
+      if (s.noise_on) x += s.noise_at(s.n);
+    }
+    if (s.codec_table) {
+      float v = x * 32768.0f;  // clamp first (NaN → -32768), then round to nearest even like lrint
+      if (!(v >= -32768.0f)) v = -32768.0f;
+      if (!(v <= 32767.0f)) v = 32767.0f;
+      v = (v + 0x1.8p23f) - 0x1.8p23f;  // exact for |v| < 2^22 without -ffast-math, inline (no libm call)
+      x = s.codec_table[static_cast<std::size_t>(static_cast<int>(v) + 32768)];
+    }
+    ++s.n;
+    out[i] = std::clamp(x, -1.0f, 1.0f);
+  }
 }
 
 double LinePath::delay_samples() const noexcept { return delay_samples_at(0); }
@@ -387,7 +642,7 @@ double LinePath::delay_samples() const noexcept { return delay_samples_at(0); }
 double LinePath::delay_samples_at(SampleIndex n) const noexcept {
   const State& s = *state_;
   double d = static_cast<double>(s.bulk_delay);
-  if (s.shape_filter) d += kShapeDelaySamples;
+  if (!s.shape_taps.empty()) d += kShapeDelaySamples;
   if (s.hilbert) d += kHilbertDelaySamples;
   if (s.skew_step_fx != 0) {
     const double step = static_cast<double>(s.skew_step_fx) * 0x1.0p-32;  // the skew actually applied
@@ -447,17 +702,29 @@ void LineSim::process(std::span<const float> caller_tx, std::span<const float> a
                       std::span<float> caller_rx, std::span<float> answerer_rx) noexcept {
   const std::size_t count =
       std::min(std::min(caller_tx.size(), answerer_tx.size()), std::min(caller_rx.size(), answerer_rx.size()));
+  constexpr std::size_t kChunk = 256;  // work in stack chunks: each path runs a whole chunk at a time
+  float ctx[kChunk], atx[kChunk], crx[kChunk], arx[kChunk];
   const std::uint64_t mask = kBulkRing - 1;
-  for (std::size_t i = 0; i < count; ++i) {
-    const float ctx = caller_tx[i], atx = answerer_tx[i];  // read both before writing (aliasing)
-    caller_echo_[position_ & mask] = ctx;
-    answerer_echo_[position_ & mask] = atx;
-    const std::uint64_t echo_at = (position_ - static_cast<std::uint64_t>(echo_delay_samples_)) & mask;
-    const float crx = to_caller_.process_sample(atx) + echo_gain_ * caller_echo_[echo_at];
-    const float arx = to_answerer_.process_sample(ctx) + echo_gain_ * answerer_echo_[echo_at];
-    caller_rx[i] = std::clamp(crx, -1.0f, 1.0f);
-    answerer_rx[i] = std::clamp(arx, -1.0f, 1.0f);
-    ++position_;
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t k = std::min(kChunk, count - done);
+    std::copy_n(caller_tx.begin() + static_cast<std::ptrdiff_t>(done), k, ctx);  // copies first: rx may alias tx
+    std::copy_n(answerer_tx.begin() + static_cast<std::ptrdiff_t>(done), k, atx);
+    to_caller_.process(std::span<const float>(atx, k), std::span<float>(crx, k));
+    to_answerer_.process(std::span<const float>(ctx, k), std::span<float>(arx, k));
+    if (echo_gain_ != 0) {
+      for (std::size_t i = 0; i < k; ++i, ++position_) {
+        caller_echo_[position_ & mask] = ctx[i];
+        answerer_echo_[position_ & mask] = atx[i];
+        const std::uint64_t echo_at = (position_ - static_cast<std::uint64_t>(echo_delay_samples_)) & mask;
+        crx[i] = std::clamp(crx[i] + echo_gain_ * caller_echo_[echo_at], -1.0f, 1.0f);
+        arx[i] = std::clamp(arx[i] + echo_gain_ * answerer_echo_[echo_at], -1.0f, 1.0f);
+      }
+    } else {
+      position_ += k;  // path outputs are already within ±1
+    }
+    std::copy_n(crx, k, caller_rx.begin() + static_cast<std::ptrdiff_t>(done));
+    std::copy_n(arx, k, answerer_rx.begin() + static_cast<std::ptrdiff_t>(done));
+    done += k;
   }
 }
 

@@ -1,6 +1,7 @@
 #include "bench/bench_calls.h"
 
 #include <cmath>
+#include <memory>
 
 #include "bench/spandsp_v8_peer.h"
 #include "negotiation/call.h"
@@ -41,11 +42,12 @@ Pass squeal_call_pass() {
   V8SessionConfig a;
   a.role = V8Role::answerer;
   a.menu = parse_menu(kAnswererMenu);
-  return [c, a]() -> std::uint64_t {
+  auto line = std::make_shared<LineSim>(bench_line());  // the harness: made once, reset per call
+  return [c, a, line]() -> std::uint64_t {
     V8Session caller(c);
     V8Session answerer(a);
-    LineSim line(bench_line());
-    const SampleIndex n = run_call(caller, answerer, line, bench_call_options());
+    line->reset();
+    const SampleIndex n = run_call(caller, answerer, *line, bench_call_options());
     const bool ok = caller.result().mode == V8Modulation::v34 && answerer.result().mode == V8Modulation::v34;
     return ok ? static_cast<std::uint64_t>(n) : 0;
   };
@@ -55,11 +57,12 @@ Pass spandsp_call_pass() {
   if (!SpandspV8Peer::available()) return {};
   const V8Menu cm = parse_menu(kCallerMenu);
   const V8Menu am = parse_menu(kAnswererMenu);
-  return [cm, am]() -> std::uint64_t {
+  auto line = std::make_shared<LineSim>(bench_line());
+  return [cm, am, line]() -> std::uint64_t {
     SpandspV8Peer caller(true, cm);
     SpandspV8Peer answerer(false, am);
-    LineSim line(bench_line());
-    const SampleIndex n = run_call(caller, answerer, line, bench_call_options());
+    line->reset();
+    const SampleIndex n = run_call(caller, answerer, *line, bench_call_options());
     const bool ok = caller.result().mode == V8Modulation::v34 && answerer.result().mode == V8Modulation::v34;
     return ok ? static_cast<std::uint64_t>(n) : 0;
   };

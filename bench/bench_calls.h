@@ -16,7 +16,8 @@ LineConfig bench_line();
 /// "20 ms, 30 dB SNR, mu-law, flat" (for the table).
 std::string bench_line_text();
 
-/// One whole call from fresh endpoints and a fresh line per invocation;
+/// One whole call from fresh endpoints per invocation (the line, the test
+/// harness rather than the thing measured, is made once and reset per call);
 /// returns the samples the call took (caller CM -> both connected), or 0 if
 /// it did not connect on the expected mode (V.34).
 Pass squeal_call_pass();
