@@ -10,7 +10,8 @@
 
 namespace squeal::bench {
 
-/// The line every benchmarked call runs through: 20 ms each way, 30 dB SNR,
+/// The line every benchmarked call runs through: 20 ms each way (plus the
+/// 160-sample step of the call loop, another 20 ms), 30 dB SNR,
 /// mu-law, 300-3400 Hz flat; seeded, so every call is the same.
 LineConfig bench_line();
 /// "20 ms, 30 dB SNR, mu-law, flat" (for the table).

@@ -6,8 +6,9 @@
 // process(caller_tx, answerer_tx, caller_rx, answerer_rx) (audio/LineSim, or a
 // plain wire). Each block, both endpoints read what the line delivered at the
 // end of the previous block, so the loop itself adds one block of delay in
-// each direction: kept small (V8Session::kTick, 5 ms) and reported by
-// loop_delay_samples() so a caller can take it off the line's own delay.
+// each direction: 5 ms by default, reported by loop_delay_samples() so a
+// caller can take it off the line's own delay. (Sessions give the same
+// result for any block size; the block only sets this loop delay.)
 #pragma once
 
 #include <algorithm>
@@ -22,7 +23,7 @@ namespace squeal {
 
 struct CallOptions {
   double max_seconds = 40;                    // stop even if an endpoint has not finished
-  std::size_t block = V8Session::kTick;       // samples per step (the loop's own delay)
+  std::size_t block = 40;                     // samples per step (the loop's own delay, 5 ms)
   double linger_seconds = 0.1;                // keep running this long after both finished
 };
 

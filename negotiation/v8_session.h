@@ -10,7 +10,7 @@
 // runs on a grid of kTick samples tied to the absolute sample index. The rx
 // samples of tick k are analysed when the tick is complete; the tx samples of
 // tick k+1 are generated right after (so tx lags decisions by at most one
-// tick, 5 ms), splitting the tick exactly at every action and deadline.
+// tick, 10 ms), splitting the tick exactly at every action and deadline.
 #pragma once
 
 #include <array>
@@ -54,7 +54,7 @@ struct V8TraceEntry {
 
 class V8Session {
  public:
-  static constexpr std::size_t kTick = 40;          // samples per decision step (5 ms)
+  static constexpr std::size_t kTick = 80;          // samples per decision step (10 ms)
   static constexpr std::size_t kTraceCapacity = 256;  // trace entries kept (a V.8 call needs ~30)
 
   /// Throws std::invalid_argument naming a bad level or timing value.

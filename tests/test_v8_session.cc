@@ -306,9 +306,10 @@ TEST_SUITE("v8_session") {
     Recorder rec;
     run_call(caller, answerer, wire, {}, rec);
     // What each side heard is what the other sent, one block later.
+    const auto loop = static_cast<std::ptrdiff_t>(loop_delay_samples(CallOptions{}));
     std::vector<float> caller_rx(rec.answerer_tx.size(), 0.0f), answerer_rx(rec.caller_tx.size(), 0.0f);
-    std::copy(rec.answerer_tx.begin(), rec.answerer_tx.end() - V8Session::kTick, caller_rx.begin() + V8Session::kTick);
-    std::copy(rec.caller_tx.begin(), rec.caller_tx.end() - V8Session::kTick, answerer_rx.begin() + V8Session::kTick);
+    std::copy(rec.answerer_tx.begin(), rec.answerer_tx.end() - loop, caller_rx.begin() + loop);
+    std::copy(rec.caller_tx.begin(), rec.caller_tx.end() - loop, answerer_rx.begin() + loop);
     for (std::size_t chunk : {1u, 37u, 160u, 1024u}) {
       CAPTURE(chunk);
       V8Result r;
