@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "dsp/events.h"
+
 namespace squeal::test {
 
 /// Gaussian white noise with the given mean square, reproducible from `seed`.
@@ -33,6 +35,20 @@ void feed_in_chunks(std::span<const float> signal, std::size_t chunk, Feed&& fee
     const std::size_t n = signal.size() - i < chunk ? signal.size() - i : chunk;
     feed(signal.subspan(i, n));
   }
+}
+
+/// Runs a detector (anything with process(span, EventQueue&)) over `signal`
+/// in chunks of `chunk` samples and returns every event it pushed, in order.
+template <class Detector>
+std::vector<Event> detect_events(Detector& detector, std::span<const float> signal, std::size_t chunk) {
+  EventQueue queue;
+  std::vector<Event> events;
+  feed_in_chunks(signal, chunk, [&](std::span<const float> c) {
+    detector.process(c, queue);
+    Event e;
+    while (queue.pop(e)) events.push_back(e);
+  });
+  return events;
 }
 
 }  // namespace squeal::test

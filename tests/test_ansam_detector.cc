@@ -57,14 +57,7 @@ std::vector<SampleIndex> add_answer_tone(std::vector<float>& x, std::size_t star
 std::vector<Event> run(std::span<const float> x, std::size_t chunk = 160,
                        const AnsamDetector::Config& config = {}) {
   AnsamDetector det(config);
-  EventQueue q;
-  std::vector<Event> events;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    det.process(c, q);
-    Event e;
-    while (q.pop(e)) events.push_back(e);
-  });
-  return events;
+  return test::detect_events(det, x, chunk);
 }
 
 std::vector<Event> edges(const std::vector<Event>& ev) {

@@ -34,14 +34,7 @@ void add_cadence(std::vector<float>& x, double f1, double f2, double level_dbm0,
 
 std::vector<Event> run(std::span<const float> x, std::size_t chunk = 160) {
   CallProgressDetector det;
-  EventQueue q;
-  std::vector<Event> events;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    det.process(c, q);
-    Event e;
-    while (q.pop(e)) events.push_back(e);
-  });
-  return events;
+  return test::detect_events(det, x, chunk);
 }
 
 // Checks ordering and on/off pairing; returns the bursts as (signal, start, end).

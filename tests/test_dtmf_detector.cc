@@ -55,14 +55,7 @@ void add_burst(std::vector<float>& x, const Burst& b) {
 std::vector<Event> run(std::span<const float> x, std::size_t chunk = 160,
                        const DtmfDetector::Config& config = {}) {
   DtmfDetector det(config);
-  EventQueue q;
-  std::vector<Event> events;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    det.process(c, q);
-    Event e;
-    while (q.pop(e)) events.push_back(e);
-  });
-  return events;
+  return test::detect_events(det, x, chunk);
 }
 
 std::string digits_of(const std::vector<Event>& events) {

@@ -25,14 +25,7 @@ void add_tone(std::vector<float>& x, double freq_hz, double level_dbm0, std::siz
 std::vector<Event> run(std::span<const float> x, const ToneDetector::Config& config,
                        std::size_t chunk = 160) {
   ToneDetector det(config);
-  EventQueue q;
-  std::vector<Event> events;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    det.process(c, q);
-    Event e;
-    while (q.pop(e)) events.push_back(e);
-  });
-  return events;
+  return test::detect_events(det, x, chunk);
 }
 
 std::vector<Event> of(const std::vector<Event>& ev, Signal s) {
