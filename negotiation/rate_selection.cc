@@ -1,0 +1,130 @@
+#include "negotiation/rate_selection.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace squeal {
+
+namespace {
+
+// Carrier = S·d/e (v34-phase2.md "Symbol rates, carriers and data rates").
+struct CarrierRatio {
+  int d_low, e_low, d_high, e_high;
+};
+constexpr std::array<CarrierRatio, 6> kCarrierRatio{{
+    {2, 3, 3, 4},  // 2400: 1600 / 1800 Hz
+    {3, 5, 2, 3},  // 2743: 1646 / 1829 Hz
+    {3, 5, 2, 3},  // 2800: 1680 / 1867 Hz
+    {3, 5, 2, 3},  // 3000: 1800 / 2000 Hz
+    {4, 7, 3, 5},  // 3200: 1829 / 1920 Hz
+    {4, 7, 4, 7},  // 3429: 1959 Hz (one carrier)
+}};
+
+// S = 2400·a/c exactly.
+constexpr std::array<std::pair<int, int>, 6> kSymbolRateRatio{{{1, 1}, {8, 7}, {7, 6}, {5, 4}, {4, 3}, {10, 7}}};
+
+double symbol_rate_exact(int code) {
+  const auto [a, c] = kSymbolRateRatio[static_cast<std::size_t>(code)];
+  return 2400.0 * a / c;
+}
+
+bool carrier_allowed(int code, bool high, const RateCapabilities& caps) {
+  if (!caps.symbol_rate[static_cast<std::size_t>(code)]) return false;
+  if (code == 3) return high ? caps.high_carrier_3000 : caps.low_carrier_3000;
+  if (code == 4) return high ? caps.high_carrier_3200 : caps.low_carrier_3200;
+  return true;
+}
+
+RateOption evaluate(int code, bool high, std::span<const ToneSnr> tones, const RateCapabilities& caps) {
+  RateOption o;
+  o.symbol_rate_code = code;
+  o.symbol_rate_baud = kSymbolRatesBaud[static_cast<std::size_t>(code)];
+  o.high_carrier = high;
+  o.carrier_hz = carrier_hz(code, high);
+  o.allowed = carrier_allowed(code, high, caps);
+  const double s = symbol_rate_exact(code);
+  const double lo = o.carrier_hz - 0.45 * s, hi = o.carrier_hz + 0.45 * s;
+  const double gap = std::pow(10.0, kGapDb / 10.0);
+  double bits_sum = 0, snr_sum = 0;
+  for (const ToneSnr& t : tones) {
+    if (t.freq_hz < lo || t.freq_hz > hi) continue;
+    ++o.tones;
+    const double snr_db = std::isnan(t.snr_db) ? -100.0 : std::clamp(t.snr_db, -100.0, 100.0);
+    bits_sum += std::log2(1.0 + std::pow(10.0, snr_db / 10.0) / gap);
+    snr_sum += snr_db;
+  }
+  if (o.tones == 0) return o;
+  o.bits_per_symbol = bits_sum / o.tones;
+  o.band_snr_db = snr_sum / o.tones;
+  int rate = static_cast<int>(std::floor(o.bits_per_symbol * s / kBitRateStep)) * kBitRateStep;
+  int cap = kMaxBitRate[static_cast<std::size_t>(code)];
+  if (!caps.constellation_1664) cap = std::min(cap, 28800);
+  rate = std::min(rate, cap);
+  const int minimum = code == 0 ? 2400 : 4800;
+  o.bit_rate = rate >= minimum ? rate : 0;
+  return o;
+}
+
+// Better: higher rate, then more margin, then lower symbol rate.
+bool better(const RateOption& a, const RateOption& b) {
+  if (a.bit_rate != b.bit_rate) return a.bit_rate > b.bit_rate;
+  const double ma = a.bits_per_symbol * symbol_rate_exact(a.symbol_rate_code) - a.bit_rate;
+  const double mb = b.bits_per_symbol * symbol_rate_exact(b.symbol_rate_code) - b.bit_rate;
+  if (std::abs(ma - mb) > 1e-9) return ma > mb;
+  return a.symbol_rate_code < b.symbol_rate_code;
+}
+
+}  // namespace
+
+double carrier_hz(int symbol_rate_code, bool high) {
+  if (symbol_rate_code < 0 || symbol_rate_code > 5) {
+    throw std::invalid_argument(fmt::format("symbol rate code {} is outside 0..5", symbol_rate_code));
+  }
+  const CarrierRatio r = kCarrierRatio[static_cast<std::size_t>(symbol_rate_code)];
+  const double s = symbol_rate_exact(symbol_rate_code);
+  return high ? s * r.d_high / r.e_high : s * r.d_low / r.e_low;
+}
+
+RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities& caps) {
+  RateDecision d;
+  for (int code = 0; code < 6; ++code) {
+    RateOption best;
+    bool have = false;
+    for (const bool high : {false, true}) {
+      const RateOption o = evaluate(code, high, tones, caps);
+      if (!o.allowed) continue;
+      if (!have || better(o, best)) {
+        best = o;
+        have = true;
+      }
+    }
+    if (!have) {
+      best = evaluate(code, false, tones, caps);
+      best.allowed = false;
+      best.bit_rate = 0;
+    }
+    d.best_per_rate[static_cast<std::size_t>(code)] = best;
+    if (best.allowed && best.bit_rate > 0 && (!d.usable || better(best, d.chosen))) {
+      d.chosen = best;
+      d.usable = true;
+    }
+  }
+  if (!d.usable) {
+    d.reason = "no symbol rate carries the minimum data rate: the probed SNR is too low";
+    return d;
+  }
+  const RateOption& c = d.chosen;
+  d.reason = fmt::format(
+      "{} baud, {} carrier {:.0f} Hz: {} probe tones in {:.0f}-{:.0f} Hz, mean SNR {:.1f} dB, "
+      "{:.2f} bit/symbol at a {:.0f} dB gap -> {} bit/s{}",
+      c.symbol_rate_baud, c.high_carrier ? "high" : "low", c.carrier_hz, c.tones,
+      c.carrier_hz - 0.45 * symbol_rate_exact(c.symbol_rate_code),
+      c.carrier_hz + 0.45 * symbol_rate_exact(c.symbol_rate_code), c.band_snr_db, c.bits_per_symbol, kGapDb,
+      c.bit_rate, c.bit_rate == kMaxBitRate[static_cast<std::size_t>(c.symbol_rate_code)] ? " (the symbol rate's maximum)" : "");
+  return d;
+}
+
+}  // namespace squeal

@@ -1,0 +1,82 @@
+// Line-quality-based V.34 rate selection: per-tone SNR from the line probe and
+// both modems' capabilities -> symbol rate, carrier and maximum data rate.
+//
+// The rule (docs/rate-selection.md gives the derivation and a table):
+//  1. For every symbol rate S both modems support, and each of its carriers
+//     fc (low/high, v34-phase2.md table): the band is fc ± 0.45·S; the probe
+//     tones inside it are the subchannels that carry the signal.
+//  2. Bits per symbol from a Shannon-gap model, averaged over those tones:
+//        b = mean_i log2(1 + SNR_i / Γ),  Γ = kGapDb (7 dB)
+//     SNR_i is the tone's SNR density over its 150 Hz share of the band (the
+//     probe tones are 150 Hz apart and sent at the data signal's power).
+//  3. Data rate = the largest multiple of 2400 bit/s not above b·S, clamped to
+//     the symbol rate's maximum (21600 ... 33600), to 28800 without the
+//     1664-point constellation; below the minimum (2400 at 2400 baud, 4800
+//     otherwise) the symbol rate is unusable.
+//  4. The decision is the candidate with the highest data rate; ties go to the
+//     one with the larger margin (b·S - rate), then the lower symbol rate.
+// Pure: the same inputs always give the same decision, with the reason in words.
+#pragma once
+
+#include <array>
+#include <span>
+#include <string>
+
+namespace squeal {
+
+/// Shannon gap Γ in dB: uncoded QAM needs 9.8 dB more than capacity at a
+/// symbol error rate of 1e-7; V.34's trellis code and shaping win back ~5 dB;
+/// 2 dB is kept as margin for what a short probe cannot see (v34-phase2.md,
+/// "Rate selection: approaches seen": Γ about 6-9 dB after coding gain and margin).
+inline constexpr double kGapDb = 7.0;
+
+/// The six V.34 symbol rates, in the order of their INFO codes 0..5.
+inline constexpr std::array<int, 6> kSymbolRatesBaud{2400, 2743, 2800, 3000, 3200, 3429};
+/// Highest data rate each symbol rate can carry (bit/s), same order.
+inline constexpr std::array<int, 6> kMaxBitRate{21600, 26400, 26400, 28800, 31200, 33600};
+
+/// Carrier (Hz) of symbol rate code 0..5, low or high (v34-phase2.md table:
+/// S = 2400·a/c, carrier = S·d/e).
+double carrier_hz(int symbol_rate_code, bool high);
+
+/// One probe tone as measured.
+struct ToneSnr {
+  double freq_hz = 0;
+  double snr_db = 0;  // SNR density over the tone's 150 Hz share of the band
+};
+
+/// What both modems can do (the AND of the two INFO0s).
+struct RateCapabilities {
+  std::array<bool, 6> symbol_rate{true, true, true, true, true, true};  // by code; 2400/3000/3200 are mandatory
+  bool low_carrier_3000 = true, high_carrier_3000 = true;  // INFO0 bits 15/16
+  bool low_carrier_3200 = true, high_carrier_3200 = true;  // INFO0 bits 17/18
+  bool constellation_1664 = true;  // rates above 28800 (INFO0 bit 25)
+};
+
+/// One symbol rate and carrier, evaluated.
+struct RateOption {
+  int symbol_rate_code = 0;
+  int symbol_rate_baud = 2400;
+  bool high_carrier = false;
+  double carrier_hz = 1600;
+  int tones = 0;               // probe tones inside the band
+  double bits_per_symbol = 0;  // b
+  double band_snr_db = 0;      // mean tone SNR in the band (dB)
+  int bit_rate = 0;            // 0 = unusable
+  bool allowed = true;         // both modems support it
+};
+
+struct RateDecision {
+  bool usable = false;          // some option carries data
+  RateOption chosen;            // the decision (valid when usable)
+  std::array<RateOption, 6> best_per_rate{};  // best carrier of each symbol rate (INFO1c blocks)
+  std::string reason;           // in words
+};
+
+/// The rule above. Tones may come in any order; NaN SNRs count as unusable.
+RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities& caps = {});
+
+/// One step of the data-rate ladder (2400 bit/s).
+inline constexpr int kBitRateStep = 2400;
+
+}  // namespace squeal
