@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "audio/line_filters.h"
 #include "dsp/levels.h"
 
 namespace squeal {
@@ -51,48 +52,6 @@ LineCodec parse_line_codec(std::string_view name) {
   throw std::invalid_argument("unknown line codec '" + std::string(name) + "' (none, ulaw, alaw)");
 }
 
-// ---------------------------------------------------------------- G.711
-
-namespace {
-constexpr int kUlawBias = 132;     // G.711 μ-law: 33 on the 14-bit scale, ×4 on the 16-bit scale
-constexpr int kUlawClip = 32635;   // largest magnitude before the bias would overflow segment 7
-}  // namespace
-
-std::uint8_t linear_to_ulaw(std::int16_t linear) noexcept {
-  const int v = linear;
-  const int sign = v < 0 ? 0x80 : 0x00;
-  const int mag = std::min(v < 0 ? -v : v, kUlawClip) + kUlawBias;            // 132..32767
-  const int segment = std::bit_width(static_cast<unsigned>(mag)) - 8;         // 0..7
-  const int mantissa = (mag >> (segment + 3)) & 0x0F;
-  return static_cast<std::uint8_t>(~(sign | (segment << 4) | mantissa));      // all bits inverted
-}
-
-std::int16_t ulaw_to_linear(std::uint8_t code) noexcept {
-  const int c = static_cast<std::uint8_t>(~code);
-  const int mag = ((((c & 0x0F) << 3) + kUlawBias) << ((c >> 4) & 7)) - kUlawBias;
-  return static_cast<std::int16_t>((c & 0x80) ? -mag : mag);
-}
-
-std::uint8_t linear_to_alaw(std::int16_t linear) noexcept {
-  const int v = linear;
-  const int mask = v >= 0 ? 0xD5 : 0x55;            // sign bit set for positive, even bits inverted
-  const int mag = (v >= 0 ? v : -v - 1) >> 3;       // 12-bit magnitude (13-bit A-law scale)
-  int segment = 0, mantissa = mag >> 1;
-  if (mag >= 32) {
-    segment = std::bit_width(static_cast<unsigned>(mag)) - 5;  // 1..7
-    mantissa = (mag >> segment) & 0x0F;
-  }
-  return static_cast<std::uint8_t>(((segment << 4) | mantissa) ^ mask);
-}
-
-std::int16_t alaw_to_linear(std::uint8_t code) noexcept {
-  const int a = code ^ 0x55;
-  const int segment = (a >> 4) & 7;
-  int mag = (a & 0x0F) << 4;
-  mag = segment == 0 ? mag + 8 : (mag + 0x108) << (segment - 1);  // interval midpoints
-  return static_cast<std::int16_t>((a & 0x80) ? mag : -mag);
-}
-
 namespace {
 
 // ---------------------------------------------------------------- design
@@ -111,11 +70,6 @@ double shape_magnitude(LineShape shape, double f_hz) {
   if (shape == LineShape::mid) slope_db = -1.75 * x;                      // medium loop
   if (shape == LineShape::long_loop) slope_db = -4.15 * x * x + 2.8 * x;  // long loaded loop
   return band * std::pow(10.0, slope_db / 20.0);
-}
-
-std::mutex& fftw_planner_mutex() {
-  static std::mutex m;  // FFTW's planner is not thread-safe
-  return m;
 }
 
 /// Linear-phase FIR by frequency sampling: 4096-point inverse FFT of the
@@ -180,32 +134,13 @@ void validate(const LinePathConfig& c) {
 
 constexpr std::size_t kSkewRing = 128;   // >= slip + taps + 2, power of 2
 constexpr std::size_t kBulkRing = 1024;  // > 100 ms at 8 kHz, power of 2
+constexpr std::size_t kBulkMask = kBulkRing - 1;
+constexpr std::size_t kSegment = 128;    // samples per stage pass: segment + bulk delay (<= 800) stays within kBulkRing
 constexpr int kFracBits = 32;            // skew read offset: fixed point, 2^-32 sample
 constexpr int kPhaseBits = 6;            // log2(kSkewPhases)
 static_assert(1 << kPhaseBits == LinePath::kSkewPhases);
-
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 constexpr int kHistory = LinePath::kShapeTaps - 1;  // FIR memory: 160 samples before the newest
-constexpr std::size_t kDirectSpan = 1024;           // direct-form FIR: pushes between history moves
 constexpr std::uint64_t kMixResync = 1024;          // mixer phasor recomputed exactly at multiples of this index
-
-/// Σ h[i]·w[i] over kShapeTaps taps as 8 interleaved partial sums: vectorises
-/// without -ffast-math, and every output sample is summed in the same order.
-float dot_taps(const float* h, const float* w) noexcept {
-  constexpr int kMain = LinePath::kShapeTaps / 8 * 8;
-  float acc[8] = {};
-  for (int k = 0; k < kMain; k += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += h[k + j] * w[k + j];
-  float tail = 0;
-  for (int k = kMain; k < LinePath::kShapeTaps; ++k) tail += h[k] * w[k];
-  return (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))) + tail;
-}
 
 /// Largest FFT size whose overlap-save block (N - 160 new samples) is at most
 /// max_block; 0 (direct form) when even the smallest is too long.
@@ -215,168 +150,15 @@ int fft_size_for_block(std::size_t max_block) noexcept {
   return 0;
 }
 
-/// kShapeTaps-tap FIR y[m] = Σ h[k]·u[m-k] on a stream pushed one sample at a
-/// time. With an FFT size N it computes N - 160 outputs at once by overlap-save
-/// (FFTW, FFTW_ESTIMATE plans so the arithmetic is the same in every run);
-/// with N = 0 one output per push as a dot product. Blocks count from the
-/// stream start, so the outputs do not depend on how the caller chunks its work.
-class BlockFir {
- public:
-  BlockFir() = default;
-  BlockFir(const BlockFir&) = delete;
-  BlockFir& operator=(const BlockFir&) = delete;
-  ~BlockFir() { release(); }
-
-  void init(const std::vector<float>& taps, int fft_size) {
-    release();
-    fft_size_ = fft_size;
-    if (fft_size == 0) {
-      block_ = 1;
-      capacity_ = kHistory + kDirectSpan;
-      input_ = fftwf_alloc_real(capacity_);
-      output_ = fftwf_alloc_real(1);
-      reversed_ = fftwf_alloc_real(LinePath::kShapeTaps);
-      std::reverse_copy(taps.begin(), taps.end(), reversed_);
-    } else {
-      const auto n = static_cast<std::size_t>(fft_size), bins = n / 2 + 1;
-      block_ = fft_size - kHistory;
-      capacity_ = n;
-      input_ = fftwf_alloc_real(n);
-      output_ = fftwf_alloc_real(n);
-      spectrum_ = fftwf_alloc_complex(bins);
-      response_ = fftwf_alloc_complex(bins);
-      {
-        const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-        forward_ = fftwf_plan_dft_r2c_1d(fft_size, input_, spectrum_, FFTW_ESTIMATE);
-        inverse_ = fftwf_plan_dft_c2r_1d(fft_size, spectrum_, output_, FFTW_ESTIMATE);
-      }
-      std::fill(input_, input_ + n, 0.0f);
-      std::copy(taps.begin(), taps.end(), input_);
-      fftwf_execute(forward_);
-      for (std::size_t k = 0; k < bins; ++k) {  // H / N: FFTW's inverse is unnormalised
-        response_[k][0] = spectrum_[k][0] / static_cast<float>(n);
-        response_[k][1] = spectrum_[k][1] / static_cast<float>(n);
-      }
-    }
-    reset();
-  }
-
-  void reset() noexcept {
-    std::fill(input_, input_ + capacity_, 0.0f);
-    fill_ = kHistory;
-  }
-  /// The kHistory inputs before the first push, oldest first (zero after reset).
-  float* history() noexcept { return input_; }
-  int block() const noexcept { return block_; }
-  /// Outputs of the block the last completing push() ended.
-  const float* output() const noexcept { return fft_size_ ? output_ + kHistory : output_; }
-
-  /// Appends u; true when block() new outputs are ready in output().
-  bool push(float u) noexcept {
-    input_[fill_++] = u;
-    if (fft_size_ == 0) {
-      output_[0] = dot_taps(reversed_, input_ + fill_ - LinePath::kShapeTaps);
-      if (fill_ == capacity_) {
-        std::copy(input_ + fill_ - kHistory, input_ + fill_, input_);
-        fill_ = kHistory;
-      }
-      return true;
-    }
-    if (fill_ < capacity_) return false;
-    fftwf_execute(forward_);
-    const std::size_t bins = capacity_ / 2 + 1;
-    for (std::size_t k = 0; k < bins; ++k) {
-      const float re = spectrum_[k][0] * response_[k][0] - spectrum_[k][1] * response_[k][1];
-      const float im = spectrum_[k][0] * response_[k][1] + spectrum_[k][1] * response_[k][0];
-      spectrum_[k][0] = re;
-      spectrum_[k][1] = im;
-    }
-    fftwf_execute(inverse_);  // outputs kHistory.. are the linear convolution (overlap-save)
-    std::copy(input_ + block_, input_ + capacity_, input_);
-    fill_ = kHistory;
-    return true;
-  }
-
- private:
-  void release() noexcept {
-    if (forward_ || inverse_) {
-      const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-      if (forward_) fftwf_destroy_plan(forward_);
-      if (inverse_) fftwf_destroy_plan(inverse_);
-    }
-    forward_ = inverse_ = nullptr;
-    for (float* p : {input_, output_, reversed_}) fftwf_free(p);
-    for (fftwf_complex* p : {spectrum_, response_}) fftwf_free(p);
-    input_ = output_ = reversed_ = nullptr;
-    spectrum_ = response_ = nullptr;
-  }
-
-  int fft_size_ = 0;                     // N, 0 = direct form
-  int block_ = 1;                        // outputs per completed block
-  std::size_t capacity_ = 0;             // input_ length
-  std::size_t fill_ = 0;                 // next write position in input_
-  float* input_ = nullptr;               // kHistory old samples, then the block being filled
-  float* output_ = nullptr;              // inverse FFT (outputs from kHistory), or the one direct output
-  float* reversed_ = nullptr;            // direct form: taps reversed, so the window is oldest first
-  fftwf_complex* spectrum_ = nullptr;    // FFT of input_
-  fftwf_complex* response_ = nullptr;    // FFT of the zero-padded taps / N
-  fftwf_plan forward_ = nullptr;         // input_ → spectrum_
-  fftwf_plan inverse_ = nullptr;         // spectrum_ → output_
-};
-
-/// Ziggurat tables (Marsaglia & Tsang 2000, 128 layers) for standard normal samples.
-struct Ziggurat {
-  static constexpr double kTail = 3.442619855899;  // r: start of the tail
-  std::uint32_t k[128];                            // |hz| below k[i]: inside layer i's rectangle
-  double w[128];                                   // layer i width / 2^31
-  double f[128];                                   // exp(-x_i²/2)
-};
-
-const Ziggurat& ziggurat() {
-  static const Ziggurat table = [] {
-    Ziggurat t{};
-    constexpr double m1 = 2147483648.0, area = 9.91256303526217e-3;
-    double dn = Ziggurat::kTail, tn = dn;
-    const double q = area / std::exp(-0.5 * dn * dn);
-    t.k[0] = static_cast<std::uint32_t>(dn / q * m1);
-    t.k[1] = 0;
-    t.w[0] = q / m1;
-    t.w[127] = dn / m1;
-    t.f[0] = 1.0;
-    t.f[127] = std::exp(-0.5 * dn * dn);
-    for (int i = 126; i >= 1; --i) {
-      dn = std::sqrt(-2.0 * std::log(area / dn + std::exp(-0.5 * dn * dn)));
-      t.k[i + 1] = static_cast<std::uint32_t>(dn / tn * m1);
-      tn = dn;
-      t.f[i] = std::exp(-0.5 * dn * dn);
-      t.w[i] = dn / m1;
-    }
-    return t;
-  }();
-  return table;
-}
-
-/// G.711 encode + decode of every 16-bit linear value, as x / 32768.
-using CodecTable = std::vector<float>;
-const CodecTable& codec_table(LineCodec codec) {
-  static const auto build = [](LineCodec c) {
-    CodecTable t(65536);
-    for (int v = -32768; v <= 32767; ++v) {
-      const auto linear = static_cast<std::int16_t>(v);
-      t[static_cast<std::size_t>(v + 32768)] =
-          (c == LineCodec::ulaw ? ulaw_to_linear(linear_to_ulaw(linear)) : alaw_to_linear(linear_to_alaw(linear))) /
-          32768.0f;
-    }
-    return t;
-  };
-  static const CodecTable ulaw = build(LineCodec::ulaw), alaw = build(LineCodec::alaw);
-  return codec == LineCodec::ulaw ? ulaw : alaw;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- LinePath
 
+// Stages run segment by segment: front() takes inputs up to the shape filter
+// and, as filter blocks complete, its outputs through gain and offset into the
+// bulk ring; back() reads the ring (after the bulk delay), adds noise, codes
+// and clips. A block of B filter outputs needs B - 1 inputs after its first:
+// the bulk delay hides them (B <= delay + 1), so back() always finds its samples.
 struct LinePath::State {
   // skew (polyphase interpolator)
   std::vector<float> skew_tables;        // (kSkewPhases+1) × kSkewTapsPerPhase kernels g(j - q/P)
@@ -384,9 +166,12 @@ struct LinePath::State {
   std::int64_t skew_step_fx = 0;         // skew·2^32: read offset decrease per sample
   std::int64_t skew_start_fx = 0;        // read offset at sample 0 (2^-32 samples)
   std::int64_t skew_delay_fx = 0;        // current read offset behind the newest input (2^-32 samples)
+  std::uint64_t skew_n = 0;              // samples into the skew stage since reset
   // shape
   std::vector<float> shape_taps;         // linear-phase FIR (empty for none)
-  BlockFir shape_fir;                    // shape_taps; when merged, also filters the noise
+  BlockFir own_fir;                      // shape_taps; two channels when shared with the other direction
+  BlockFir* fir = nullptr;               // filter in use: &own_fir, the other direction's, or nullptr (shape none)
+  int fir_channel = 0;                   // this direction's channel of *fir
   bool merged = false;                   // shape flat, no offset, noise on: one FIR on gain·x[m-D] + σ·w[m]
   float gain = 1;                        // linear gain
   // offset
@@ -405,55 +190,22 @@ struct LinePath::State {
   bool noise_on = false;                 // snr_db finite
   float noise_sigma = 0;                 // white-noise std dev before the filter
   std::uint64_t noise_end = 0;           // noise_fir outputs cover [noise_end - block, noise_end)
-  std::uint64_t rng[4] = {};             // xoshiro256** state
+  GaussianNoise gaussian;                // white noise source
   const float* codec_table = nullptr;    // G.711 round trip per 16-bit value (nullptr: no codec)
-  std::uint64_t n = 0;                   // samples processed since reset
+  std::uint64_t n = 0;                   // samples out since reset
+  float scratch[kSegment] = {};          // shape none: filter-stage output of the current segment
 
   ~State() {
     if (hilbert) firhilbf_destroy(hilbert);
   }
 
-  std::uint64_t next_u64() noexcept {  // xoshiro256**
-    const std::uint64_t result = std::rotl(rng[1] * 5, 7) * 9;
-    const std::uint64_t t = rng[1] << 17;
-    rng[2] ^= rng[0]; rng[3] ^= rng[1]; rng[1] ^= rng[2]; rng[0] ^= rng[3];
-    rng[2] ^= t; rng[3] = std::rotl(rng[3], 45);
-    return result;
-  }
-
-  double uniform_open() noexcept { return (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53; }  // (0, 1]
-
-  /// Standard normal sample by the ziggurat: 32 bits for the value, 7 other bits for the layer.
-  float gaussian() noexcept {
-    const Ziggurat& z = ziggurat();
-    std::uint64_t u = next_u64();
-    for (;;) {
-      const auto hz = static_cast<std::int32_t>(static_cast<std::uint32_t>(u >> 32));
-      const auto iz = static_cast<std::size_t>(u & 127);
-      const std::uint32_t mag = hz < 0 ? 0u - static_cast<std::uint32_t>(hz) : static_cast<std::uint32_t>(hz);
-      const double x = hz * z.w[iz];
-      if (mag < z.k[iz]) return static_cast<float>(x);  // inside the rectangle: 98.8 %
-      if (iz == 0) {  // tail beyond r (Marsaglia 1964)
-        double xt = 0, y = 0;
-        do {
-          xt = -std::log(uniform_open()) / Ziggurat::kTail;
-          y = -std::log(uniform_open());
-        } while (y + y < xt * xt);
-        return static_cast<float>(hz > 0 ? Ziggurat::kTail + xt : -(Ziggurat::kTail + xt));
-      }
-      const double v = static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
-      if (z.f[iz] + v * (z.f[iz - 1] - z.f[iz]) < std::exp(-0.5 * x * x)) return static_cast<float>(x);
-      u = next_u64();
-    }
-  }
-
   float skew(float x) noexcept {
     constexpr int kM = kSkewTapsPerPhase;
-    skew_history[n & (kSkewRing - 1)] = x;
+    skew_history[skew_n & (kSkewRing - 1)] = x;
     const std::int64_t d_int = skew_delay_fx >> kFracBits;
     const std::uint64_t d_frac = static_cast<std::uint64_t>(skew_delay_fx) & 0xFFFFFFFFull;
     // read time n - d = i + a, 0 <= a < 1
-    std::uint64_t i = n - static_cast<std::uint64_t>(d_int);
+    std::uint64_t i = skew_n++ - static_cast<std::uint64_t>(d_int);
     std::uint64_t a_fx = 0;
     if (d_frac != 0) { --i; a_fx = (1ull << kFracBits) - d_frac; }
     const std::size_t q = static_cast<std::size_t>(a_fx >> (kFracBits - kPhaseBits));
@@ -476,43 +228,134 @@ struct LinePath::State {
     return acc;
   }
 
-  /// Gain and frequency offset of one shape-filter output; into the bulk ring.
-  void after_shape(float x) noexcept {
-    x *= gain;
-    if (hilbert) {
-      std::complex<float> analytic;
-      firhilbf_r2c_execute(hilbert, x, &analytic);
-      if (written % kMixResync == 0) {  // exact phasor at fixed indices: no drift, chunking-independent
-        mix_cos = std::cos(mix_phase);
-        mix_sin = std::sin(mix_phase);
+  /// Filter inputs for k <= kSegment samples into dst: skew, then (merged)
+  /// gain·x + σ·w. x == nullptr: noise only (merged), the D samples ahead at reset.
+  void write_filter_input(const float* x, std::size_t k, float* dst) noexcept {
+    if (x == nullptr) {
+      gaussian.fill(std::span<float>(dst, k), noise_sigma);
+      return;
+    }
+    if (!skew_history.empty()) {
+      for (std::size_t i = 0; i < k; ++i) dst[i] = skew(x[i]);
+      x = dst;
+    }
+    if (merged) {
+      float noise[kSegment];
+      gaussian.fill(std::span<float>(noise, k), noise_sigma);
+      const float g = gain;
+      for (std::size_t i = 0; i < k; ++i) dst[i] = g * x[i] + noise[i];  // u[n + D]
+    } else if (x != dst) {
+      std::copy_n(x, k, dst);
+    }
+  }
+
+  /// count filter outputs through gain and offset (not merged) into the bulk ring.
+  void take_filter_output(const float* y, std::size_t count) noexcept {
+    if (merged || (gain == 1 && !hilbert)) {
+      for (std::size_t j = 0; j < count; ++j) bulk[(written + j) & kBulkMask] = y[j];
+      written += count;
+      return;
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+      float x = gain * y[j];
+      if (hilbert) {
+        std::complex<float> analytic;
+        firhilbf_r2c_execute(hilbert, x, &analytic);
+        if (written % kMixResync == 0) {  // exact phasor at fixed indices: no drift, chunking-independent
+          mix_cos = std::cos(mix_phase);
+          mix_sin = std::sin(mix_phase);
+        }
+        x = analytic.real() * static_cast<float>(mix_cos) - analytic.imag() * static_cast<float>(mix_sin);
+        const double c = mix_cos * step_cos - mix_sin * step_sin;
+        mix_sin = mix_sin * step_cos + mix_cos * step_sin;
+        mix_cos = c;
+        mix_phase += mix_step;
+        if (mix_phase >= 2 * kPi) mix_phase -= 2 * kPi;
+        if (mix_phase < 0) mix_phase += 2 * kPi;
       }
-      x = analytic.real() * static_cast<float>(mix_cos) - analytic.imag() * static_cast<float>(mix_sin);
-      const double c = mix_cos * step_cos - mix_sin * step_sin;
-      mix_sin = mix_sin * step_cos + mix_cos * step_sin;
-      mix_cos = c;
-      mix_phase += mix_step;
-      if (mix_phase >= 2 * kPi) mix_phase -= 2 * kPi;
-      if (mix_phase < 0) mix_phase += 2 * kPi;
+      bulk[written++ & kBulkMask] = x;
     }
-    bulk[written++ & (kBulkRing - 1)] = x;
   }
 
-  /// Merged FIR outputs (line before the codec) into the bulk ring.
-  void push_merged(float u) noexcept {
-    if (!shape_fir.push(u)) return;
-    const float* y = shape_fir.output();
-    for (int j = 0; j < shape_fir.block(); ++j) bulk[written++ & (kBulkRing - 1)] = y[j];
+  /// k <= kSegment outputs: bulk ring after the delay, + noise, G.711, clip.
+  void back(float* out, std::size_t k) noexcept {
+    const std::uint64_t first = merged ? n : n - bulk_delay;
+    for (std::size_t i = 0; i < k; ++i) out[i] = bulk[(first + i) & kBulkMask];
+    if (noise_on && !merged) {
+      const auto block = static_cast<std::uint64_t>(noise_fir.room());
+      for (std::size_t i = 0; i < k;) {
+        const std::uint64_t index = n + i;
+        if (index >= noise_end) {
+          gaussian.fill(std::span<float>(noise_fir.input(0), block), noise_sigma);
+          noise_end += noise_fir.commit(block);
+        }
+        const float* noise = noise_fir.output(0) + (index - (noise_end - block));
+        const std::size_t m = std::min<std::size_t>(k - i, noise_end - index);
+        for (std::size_t j = 0; j < m; ++j) out[i + j] += noise[j];
+        i += m;
+      }
+    }
+    if (codec_table) {
+      apply_g711(codec_table, std::span<float>(out, k));  // within ±1 already
+    } else {
+      for (std::size_t i = 0; i < k; ++i) out[i] = out[i] < -1.0f ? -1.0f : (1.0f < out[i] ? 1.0f : out[i]);  // std::clamp
+    }
+    n += k;
   }
 
-  /// Filtered noise at sample n (not merged).
-  float noise_at(std::uint64_t index) noexcept {
-    if (index >= noise_end) {
-      while (!noise_fir.push(noise_sigma * gaussian())) {}
-      noise_end += static_cast<std::uint64_t>(noise_fir.block());
+  /// k inputs of each path (x[p] == nullptr: merged noise only) through the
+  /// filter stage of paths that share the filter (or have none: shape none).
+  static void front(State* const* paths, std::size_t count, const float* const* x, std::size_t k) noexcept {
+    BlockFir* fir = paths[0]->fir;
+    for (std::size_t done = 0; done < k;) {
+      const std::size_t r = std::min(k - done, fir ? fir->room() : kSegment);
+      for (std::size_t p = 0; p < count; ++p) {
+        State& s = *paths[p];
+        s.write_filter_input(x[p] ? x[p] + done : nullptr, r, fir ? fir->input(s.fir_channel) : s.scratch);
+      }
+      const std::size_t produced = fir ? fir->commit(r) : r;
+      for (std::size_t p = 0; p < count && produced > 0; ++p) {
+        State& s = *paths[p];
+        s.take_filter_output(fir ? fir->output(s.fir_channel) : s.scratch, produced);
+      }
+      done += r;
     }
-    return noise_fir.output()[index - (noise_end - static_cast<std::uint64_t>(noise_fir.block()))];
+  }
+
+  /// After reset_stages(): filter history, noise-filter history and (merged) the
+  /// D noise-only filter inputs ahead of the signal.
+  static void restart(State* const* paths, std::size_t count) noexcept {
+    if (paths[0]->fir) paths[0]->fir->reset();
+    for (std::size_t p = 0; p < count; ++p) {
+      State& s = *paths[p];
+      if (!s.noise_on) continue;
+      if (!s.merged) s.noise_fir.reset();
+      float* history = s.merged ? s.fir->history(s.fir_channel) : s.noise_fir.history(0);
+      s.gaussian.fill(std::span<float>(history, kHistory), s.noise_sigma);  // noise before sample 0: full power
+    }
+    if (paths[0]->merged) {  // noise of samples 0..D-1, whose signal part (x[m-D]) is still zero
+      const float* none[2] = {nullptr, nullptr};
+      for (std::size_t done = 0; done < paths[0]->bulk_delay; done += kSegment)
+        front(paths, count, none, std::min(kSegment, paths[0]->bulk_delay - done));
+    }
+  }
+
+  void reset_stages(std::uint64_t seed) noexcept {
+    std::fill(skew_history.begin(), skew_history.end(), 0.0f);
+    skew_delay_fx = skew_start_fx;
+    skew_n = 0;
+    if (hilbert) firhilbf_reset(hilbert);
+    mix_phase = 0;
+    mix_cos = 1;
+    mix_sin = 0;
+    std::fill(bulk.begin(), bulk.end(), 0.0f);
+    written = 0;
+    gaussian.seed(seed);
+    n = 0;
+    noise_end = 0;
   }
 };
+
 
 LinePath::LinePath(const LinePathConfig& config) : config_(config) {
   validate(config);
@@ -561,10 +404,11 @@ LinePath::LinePath(const LinePathConfig& config) : config_(config) {
   if (config.shape != LineShape::none) {
     s.shape_taps = design_shape(config.shape);
     // a block of B outputs needs B - 1 inputs after its first: hidden by the bulk delay
-    s.shape_fir.init(s.shape_taps, fft_size_for_block(s.bulk_delay + 1));
+    s.own_fir.init(s.shape_taps, fft_size_for_block(s.bulk_delay + 1), 1);
+    s.fir = &s.own_fir;
   }
-  if (s.noise_on && !s.merged) s.noise_fir.init(s.noise_taps, 2048);  // noise needs no input: any block length
-  if (config.codec != LineCodec::none) s.codec_table = codec_table(config.codec).data();
+  if (s.noise_on && !s.merged) s.noise_fir.init(s.noise_taps, 2048, 1);  // noise needs no input: any block length
+  if (config.codec != LineCodec::none) s.codec_table = g711_round_trip_table(config.codec == LineCodec::ulaw).data();
   reset();
 }
 
@@ -573,29 +417,9 @@ LinePath::LinePath(LinePath&&) noexcept = default;
 LinePath& LinePath::operator=(LinePath&&) noexcept = default;
 
 void LinePath::reset() noexcept {
-  State& s = *state_;
-  std::fill(s.skew_history.begin(), s.skew_history.end(), 0.0f);
-  s.skew_delay_fx = s.skew_start_fx;
-  if (s.hilbert) firhilbf_reset(s.hilbert);
-  s.mix_phase = 0;
-  s.mix_cos = 1;
-  s.mix_sin = 0;
-  std::fill(s.bulk.begin(), s.bulk.end(), 0.0f);
-  s.written = 0;
-  std::uint64_t seed = config_.seed;
-  for (std::uint64_t& w : s.rng) w = splitmix64(seed);
-  s.n = 0;
-  s.noise_end = 0;
-  if (!s.shape_taps.empty()) s.shape_fir.reset();
-  if (s.noise_on) {
-    BlockFir& filter = s.merged ? s.shape_fir : s.noise_fir;
-    if (!s.merged) filter.reset();
-    float* history = filter.history();  // noise before sample 0: full power from the start
-    for (int i = 0; i < kHistory; ++i) history[i] = s.noise_sigma * s.gaussian();
-    if (s.merged) {  // noise of samples 0..D-1, whose signal part (x[m-D]) is still zero
-      for (std::size_t m = 0; m < s.bulk_delay; ++m) s.push_merged(s.noise_sigma * s.gaussian());
-    }
-  }
+  state_->reset_stages(config_.seed);
+  State* const paths[1] = {state_.get()};
+  State::restart(paths, 1);
 }
 
 float LinePath::process_sample(float in) noexcept {
@@ -605,35 +429,55 @@ float LinePath::process_sample(float in) noexcept {
 }
 
 void LinePath::process(std::span<const float> in, std::span<float> out) noexcept {
-  State& s = *state_;
+  State* const paths[1] = {state_.get()};
   const std::size_t count = std::min(in.size(), out.size());
-  const bool skewed = !s.skew_history.empty(), shaped = !s.shape_taps.empty();
-  constexpr std::uint64_t mask = kBulkRing - 1;
-  for (std::size_t i = 0; i < count; ++i) {
-    float x = in[i];
-    if (skewed) x = s.skew(x);
-    if (s.merged) {
-      s.push_merged(s.gain * x + s.noise_sigma * s.gaussian());  // u[n + D]
-      x = s.bulk[s.n & mask];
-    } else {
-      if (!shaped) {
-        s.after_shape(x);
-      } else if (s.shape_fir.push(x)) {
-        const float* z = s.shape_fir.output();
-        for (int j = 0; j < s.shape_fir.block(); ++j) s.after_shape(z[j]);
-      }
-      x = s.bulk[(s.n - s.bulk_delay) & mask];
-      if (s.noise_on) x += s.noise_at(s.n);
-    }
-    if (s.codec_table) {
-      float v = x * 32768.0f;  // clamp first (NaN → -32768), then round to nearest even like lrint
-      if (!(v >= -32768.0f)) v = -32768.0f;
-      if (!(v <= 32767.0f)) v = 32767.0f;
-      v = (v + 0x1.8p23f) - 0x1.8p23f;  // exact for |v| < 2^22 without -ffast-math, inline (no libm call)
-      x = s.codec_table[static_cast<std::size_t>(static_cast<int>(v) + 32768)];
-    }
-    ++s.n;
-    out[i] = std::clamp(x, -1.0f, 1.0f);
+  for (std::size_t done = 0; done < count; done += kSegment) {
+    const std::size_t k = std::min(kSegment, count - done);
+    const float* x[1] = {in.data() + done};
+    State::front(paths, 1, x, k);  // reads all k inputs before back() writes: in-place is fine
+    state_->back(out.data() + done, k);
+  }
+}
+
+void LinePath::share_shape_filter(LinePath& first, LinePath& second) {
+  State& a = *first.state_;
+  State& b = *second.state_;
+  // same filter, same block alignment (merged runs D samples ahead), same signal path structure
+  if (a.shape_taps.empty() || a.shape_taps != b.shape_taps || a.bulk_delay != b.bulk_delay || a.merged != b.merged)
+    return;
+  a.own_fir.init(a.shape_taps, fft_size_for_block(a.bulk_delay + 1), 2);
+  b.fir = &a.own_fir;
+  b.fir_channel = 1;
+  reset_pair(first, second);
+}
+
+void LinePath::reset_pair(LinePath& first, LinePath& second) noexcept {
+  if (first.state_->fir == nullptr || first.state_->fir != second.state_->fir) {
+    first.reset();
+    second.reset();
+    return;
+  }
+  first.state_->reset_stages(first.config_.seed);
+  second.state_->reset_stages(second.config_.seed);
+  State* const paths[2] = {first.state_.get(), second.state_.get()};
+  State::restart(paths, 2);
+}
+
+void LinePath::process_pair(LinePath& first, std::span<const float> first_in, std::span<float> first_out,
+                            LinePath& second, std::span<const float> second_in, std::span<float> second_out) noexcept {
+  if (first.state_->fir == nullptr || first.state_->fir != second.state_->fir) {
+    first.process(first_in, first_out);
+    second.process(second_in, second_out);
+    return;
+  }
+  State* const paths[2] = {first.state_.get(), second.state_.get()};
+  const std::size_t count = std::min(std::min(first_in.size(), first_out.size()), std::min(second_in.size(), second_out.size()));
+  for (std::size_t done = 0; done < count; done += kSegment) {
+    const std::size_t k = std::min(kSegment, count - done);
+    const float* x[2] = {first_in.data() + done, second_in.data() + done};
+    State::front(paths, 2, x, k);
+    paths[0]->back(first_out.data() + done, k);
+    paths[1]->back(second_out.data() + done, k);
   }
 }
 

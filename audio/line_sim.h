@@ -30,8 +30,8 @@
 //   reference_level_dbm0 - snr_db. Same config + same input = same output.
 // - codec: G.711 μ-law or A-law encode + decode (x·32768 as 16-bit linear).
 //
-// process() works sample by sample with all state carried, so the output does
-// not depend on how the input is chunked. Everything is allocated in the
+// process() runs each stage over whole segments with all state carried, so the
+// output does not depend on how the input is chunked. Everything is allocated in the
 // constructor; process() allocates nothing and throws nothing.
 #pragma once
 
@@ -127,6 +127,13 @@ class LinePath {
 
  private:
   struct State;
+  friend class LineSim;
+  // For LineSim: matching directions share one two-channel shape filter (one complex FFT for both).
+  static void share_shape_filter(LinePath& first, LinePath& second);
+  static void process_pair(LinePath& first, std::span<const float> first_in, std::span<float> first_out,
+                           LinePath& second, std::span<const float> second_in, std::span<float> second_out) noexcept;
+  static void reset_pair(LinePath& first, LinePath& second) noexcept;
+
   LinePathConfig config_;         // as given
   std::unique_ptr<State> state_;  // filters, delay lines, generator
 };
