@@ -6,7 +6,6 @@
 #include <liquid/liquid.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstdio>
 #include <mutex>
 #include <stdexcept>
@@ -540,7 +539,9 @@ LineSim::LineSim(const LineConfig& config)
       echo_gain_(config.echo_db == -INFINITY ? 0.0f : static_cast<float>(std::pow(10.0, config.echo_db / 20.0))),
       echo_delay_samples_(static_cast<int>(std::lround(config.echo_delay_ms * kSampleRate / 1000.0))),
       caller_echo_(kBulkRing, 0.0f),
-      answerer_echo_(kBulkRing, 0.0f) {}
+      answerer_echo_(kBulkRing, 0.0f) {
+  LinePath::share_shape_filter(to_caller_, to_answerer_);
+}
 
 void LineSim::process(std::span<const float> caller_tx, std::span<const float> answerer_tx,
                       std::span<float> caller_rx, std::span<float> answerer_rx) noexcept {
@@ -548,13 +549,13 @@ void LineSim::process(std::span<const float> caller_tx, std::span<const float> a
       std::min(std::min(caller_tx.size(), answerer_tx.size()), std::min(caller_rx.size(), answerer_rx.size()));
   constexpr std::size_t kChunk = 256;  // work in stack chunks: each path runs a whole chunk at a time
   float ctx[kChunk], atx[kChunk], crx[kChunk], arx[kChunk];
-  const std::uint64_t mask = kBulkRing - 1;
+  constexpr std::uint64_t mask = kBulkRing - 1;
   for (std::size_t done = 0; done < count;) {
     const std::size_t k = std::min(kChunk, count - done);
     std::copy_n(caller_tx.begin() + static_cast<std::ptrdiff_t>(done), k, ctx);  // copies first: rx may alias tx
     std::copy_n(answerer_tx.begin() + static_cast<std::ptrdiff_t>(done), k, atx);
-    to_caller_.process(std::span<const float>(atx, k), std::span<float>(crx, k));
-    to_answerer_.process(std::span<const float>(ctx, k), std::span<float>(arx, k));
+    LinePath::process_pair(to_caller_, std::span<const float>(atx, k), std::span<float>(crx, k),
+                           to_answerer_, std::span<const float>(ctx, k), std::span<float>(arx, k));
     if (echo_gain_ != 0) {
       for (std::size_t i = 0; i < k; ++i, ++position_) {
         caller_echo_[position_ & mask] = ctx[i];
@@ -573,8 +574,7 @@ void LineSim::process(std::span<const float> caller_tx, std::span<const float> a
 }
 
 void LineSim::reset() noexcept {
-  to_answerer_.reset();
-  to_caller_.reset();
+  LinePath::reset_pair(to_caller_, to_answerer_);
   std::fill(caller_echo_.begin(), caller_echo_.end(), 0.0f);
   std::fill(answerer_echo_.begin(), answerer_echo_.end(), 0.0f);
   position_ = 0;

@@ -46,6 +46,8 @@ case "$mode" in
   demo)
     ./build/cli/squeal --version
     ./build/cli/squeal detect examples/dialup_termini_public_domain.wav
+    echo
+    ./build/cli/squeal loopback --snr 25 --delay-ms 30 --codec ulaw
     ;;
   test)
     meson test -C build --print-errorlogs --num-processes 2
