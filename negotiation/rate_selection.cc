@@ -127,4 +127,24 @@ RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities&
   return d;
 }
 
+std::array<ToneSnr, kProbeToneCount> probe_tone_snrs(const ProbeReport& report) noexcept {
+  std::array<ToneSnr, kProbeToneCount> t{};
+  const double bin_to_share_db = 10.0 * std::log10(150.0 / 50.0);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    t[i].freq_hz = report.tones[i].freq_hz;
+    t[i].snr_db = report.tones[i].snr_db - bin_to_share_db;
+  }
+  return t;
+}
+
+RateDecision select_rate(const ProbeReport& report, const RateCapabilities& caps) {
+  if (!report.valid) {
+    RateDecision d;
+    d.reason = "the line probe was not received well enough to measure";
+    return d;
+  }
+  const auto tones = probe_tone_snrs(report);
+  return select_rate(std::span<const ToneSnr>(tones), caps);
+}
+
 }  // namespace squeal

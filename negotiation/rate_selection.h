@@ -22,6 +22,8 @@
 #include <span>
 #include <string>
 
+#include "dsp/line_probe.h"
+
 namespace squeal {
 
 /// Shannon gap Γ in dB: uncoded QAM needs 9.8 dB more than capacity at a
@@ -75,6 +77,13 @@ struct RateDecision {
 
 /// The rule above. Tones may come in any order; NaN SNRs count as unusable.
 RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities& caps = {});
+
+/// The probe's tones as the rule wants them: the analyser measures SNR in a
+/// 50 Hz DFT bin, the rule wants it over a tone's 150 Hz share (-4.77 dB).
+std::array<ToneSnr, kProbeToneCount> probe_tone_snrs(const ProbeReport& report) noexcept;
+
+/// select_rate on a measured probe (an invalid report gives "unusable").
+RateDecision select_rate(const ProbeReport& report, const RateCapabilities& caps = {});
 
 /// One step of the data-rate ladder (2400 bit/s).
 inline constexpr int kBitRateStep = 2400;
