@@ -10,26 +10,7 @@ namespace squeal {
 
 namespace {
 
-// Carrier = S·d/e (v34-phase2.md "Symbol rates, carriers and data rates").
-struct CarrierRatio {
-  int d_low, e_low, d_high, e_high;
-};
-constexpr std::array<CarrierRatio, 6> kCarrierRatio{{
-    {2, 3, 3, 4},  // 2400: 1600 / 1800 Hz
-    {3, 5, 2, 3},  // 2743: 1646 / 1829 Hz
-    {3, 5, 2, 3},  // 2800: 1680 / 1867 Hz
-    {3, 5, 2, 3},  // 3000: 1800 / 2000 Hz
-    {4, 7, 3, 5},  // 3200: 1829 / 1920 Hz
-    {4, 7, 4, 7},  // 3429: 1959 Hz (one carrier)
-}};
-
-// S = 2400·a/c exactly.
-constexpr std::array<std::pair<int, int>, 6> kSymbolRateRatio{{{1, 1}, {8, 7}, {7, 6}, {5, 4}, {4, 3}, {10, 7}}};
-
-double symbol_rate_exact(int code) {
-  const auto [a, c] = kSymbolRateRatio[static_cast<std::size_t>(code)];
-  return 2400.0 * a / c;
-}
+double symbol_rate_exact(int code) { return symbol_rate_exact_baud(code); }
 
 bool carrier_allowed(int code, bool high, const RateCapabilities& caps) {
   if (!caps.symbol_rate[static_cast<std::size_t>(code)]) return false;
@@ -41,9 +22,9 @@ bool carrier_allowed(int code, bool high, const RateCapabilities& caps) {
 RateOption evaluate(int code, bool high, std::span<const ToneSnr> tones, const RateCapabilities& caps) {
   RateOption o;
   o.symbol_rate_code = code;
-  o.symbol_rate_baud = kSymbolRatesBaud[static_cast<std::size_t>(code)];
+  o.symbol_rate_baud = symbol_rate_baud(code);
   o.high_carrier = high;
-  o.carrier_hz = carrier_hz(code, high);
+  o.carrier_hz = carrier_freq_hz(code, high);
   o.allowed = carrier_allowed(code, high, caps);
   const double s = symbol_rate_exact(code);
   const double lo = o.carrier_hz - 0.45 * s, hi = o.carrier_hz + 0.45 * s;
@@ -60,7 +41,7 @@ RateOption evaluate(int code, bool high, std::span<const ToneSnr> tones, const R
   o.bits_per_symbol = bits_sum / o.tones;
   o.band_snr_db = snr_sum / o.tones;
   int rate = static_cast<int>(std::floor(o.bits_per_symbol * s / kBitRateStep)) * kBitRateStep;
-  int cap = kMaxBitRate[static_cast<std::size_t>(code)];
+  int cap = max_data_rate_bps(code);
   if (!caps.constellation_1664) cap = std::min(cap, 28800);
   rate = std::min(rate, cap);
   const int minimum = code == 0 ? 2400 : 4800;
@@ -78,15 +59,6 @@ bool better(const RateOption& a, const RateOption& b) {
 }
 
 }  // namespace
-
-double carrier_hz(int symbol_rate_code, bool high) {
-  if (symbol_rate_code < 0 || symbol_rate_code > 5) {
-    throw std::invalid_argument(fmt::format("symbol rate code {} is outside 0..5", symbol_rate_code));
-  }
-  const CarrierRatio r = kCarrierRatio[static_cast<std::size_t>(symbol_rate_code)];
-  const double s = symbol_rate_exact(symbol_rate_code);
-  return high ? s * r.d_high / r.e_high : s * r.d_low / r.e_low;
-}
 
 RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities& caps) {
   RateDecision d;
@@ -123,7 +95,7 @@ RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities&
       c.symbol_rate_baud, c.high_carrier ? "high" : "low", c.carrier_hz, c.tones,
       c.carrier_hz - 0.45 * symbol_rate_exact(c.symbol_rate_code),
       c.carrier_hz + 0.45 * symbol_rate_exact(c.symbol_rate_code), c.band_snr_db, c.bits_per_symbol, kGapDb,
-      c.bit_rate, c.bit_rate == kMaxBitRate[static_cast<std::size_t>(c.symbol_rate_code)] ? " (the symbol rate's maximum)" : "");
+      c.bit_rate, c.bit_rate == max_data_rate_bps(c.symbol_rate_code) ? " (the symbol rate's maximum)" : "");
   return d;
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "dsp/line_probe.h"
+#include "negotiation/info_codec.h"
 
 namespace squeal {
 
@@ -32,14 +33,9 @@ namespace squeal {
 /// "Rate selection: approaches seen": Γ about 6-9 dB after coding gain and margin).
 inline constexpr double kGapDb = 7.0;
 
-/// The six V.34 symbol rates, in the order of their INFO codes 0..5.
-inline constexpr std::array<int, 6> kSymbolRatesBaud{2400, 2743, 2800, 3000, 3200, 3429};
-/// Highest data rate each symbol rate can carry (bit/s), same order.
-inline constexpr std::array<int, 6> kMaxBitRate{21600, 26400, 26400, 28800, 31200, 33600};
-
-/// Carrier (Hz) of symbol rate code 0..5, low or high (v34-phase2.md table:
-/// S = 2400·a/c, carrier = S·d/e).
-double carrier_hz(int symbol_rate_code, bool high);
+// Symbol rates, carriers and maximum data rates by code 0..5 (2400 ... 3429
+// baud): symbol_rate_baud(), carrier_freq_hz(), max_data_rate_bps() in
+// negotiation/info_codec.h, the one copy of the v34-phase2.md table.
 
 /// One probe tone as measured.
 struct ToneSnr {

@@ -40,10 +40,10 @@ TEST_CASE("there are 21 probe tones") { CHECK(probe_freqs().size() == 21); }
 TEST_CASE("carriers follow the symbol-rate table of v34-phase2.md") {
   const double expect[6][2] = {{1600, 1800}, {1646, 1829}, {1680, 1867}, {1800, 2000}, {1829, 1920}, {1959, 1959}};
   for (int code = 0; code < 6; ++code) {
-    CHECK(carrier_hz(code, false) == doctest::Approx(expect[code][0]).epsilon(0.0005));
-    CHECK(carrier_hz(code, true) == doctest::Approx(expect[code][1]).epsilon(0.0005));
+    CHECK(carrier_freq_hz(code, false) == doctest::Approx(expect[code][0]).epsilon(0.0005));
+    CHECK(carrier_freq_hz(code, true) == doctest::Approx(expect[code][1]).epsilon(0.0005));
   }
-  CHECK_THROWS_AS(carrier_hz(6, false), std::invalid_argument);
+  CHECK_THROWS_AS(carrier_freq_hz(6, false), std::invalid_argument);
 }
 
 TEST_CASE("a clean flat line gets 33600 at 3429 baud; 30 dB gets 24000") {
