@@ -1,0 +1,102 @@
+#include "cli/file_analysis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "cli/common.h"
+
+namespace squeal::cli {
+
+namespace {
+
+bool same_message(const V8Heard& a, const V8Heard& b) {
+  return a.channel == b.channel && a.message.ok() && b.message.ok() && a.message.type == b.message.type &&
+         std::ranges::equal(a.frame.view(), b.frame.view());
+}
+
+// A repeated CM (or JM) is one row with a count; a damaged frame stays on its own.
+void add_heard(std::vector<V8Run>& runs, const V8Heard& heard) {
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (it->first.channel != heard.channel) continue;
+    if (same_message(it->first, heard)) {
+      it->end = heard.end;
+      ++it->count;
+      return;
+    }
+    break;
+  }
+  runs.push_back({heard, heard.end, 1});
+}
+
+}  // namespace
+
+nlohmann::ordered_json v8_json(const V8Run& run) {
+  const V8Message& m = run.first.message;
+  std::string text = std::string(message_name(m.type));
+  if (run.count > 1) text += fmt::format(" x{}", run.count);
+  if (run.first.frame.size > 0) text += " [" + octets_hex(run.first.frame.view()) + "]";
+  const bool has_menu = m.type == V8MessageType::cm || m.type == V8MessageType::jm || m.type == V8MessageType::ci;
+  if (has_menu && m.parse_status != V8ParseStatus::empty) text += ": " + describe(m.menu);
+  if (!m.ok()) {
+    text += fmt::format(" (damaged: {}, {})", frame_status_name(m.frame_status), parse_status_name(m.parse_status));
+  }
+  std::string signal(message_name(m.type));
+  std::ranges::transform(signal, signal.begin(), [](char c) { return c == '.' ? '\0' : static_cast<char>(std::tolower(c)); });
+  signal.erase(std::remove(signal.begin(), signal.end(), '\0'), signal.end());  // "V.92" -> "v92"
+  return {
+      {"signal", signal},
+      {"start_s", samples_to_seconds(run.first.start)},
+      {"end_s", samples_to_seconds(run.end)},
+      {"side", run.first.channel == 1 ? "caller" : "answerer"},
+      {"text", text},
+      {"fields",
+       {{"octets", octets_hex(run.first.frame.view())},
+        {"count", run.count},
+        {"channel", run.first.channel},
+        {"frame_status", frame_status_name(m.frame_status)},
+        {"parse_status", parse_status_name(m.parse_status)}}},
+  };
+}
+
+FileResult analyse(const std::string& path, int channel,
+                   const std::function<void(std::span<const float>)>& on_block) {
+  WavSource source(path, {.channel = channel});
+  FileResult result;
+  result.info = source.info();
+  if (!result.info.warning.empty()) fmt::print(stderr, "squeal: warning: {}: {}\n", path, result.info.warning);
+  ToneAnalyzer analyzer;
+  V8Listener v8_listener;
+  std::vector<Event> events;
+  const auto on_v8 = [&result](const V8Heard& heard) { add_heard(result.v8, heard); };
+  std::vector<float> block(4096);
+  while (const std::size_t n = source.read(block)) {
+    const std::span<const float> samples(block.data(), n);
+    analyzer.process(samples, events);
+    v8_listener.process(samples, on_v8);
+    if (on_block) on_block(samples);
+  }
+  analyzer.finish(events);
+  v8_listener.finish(on_v8);
+  if (analyzer.dropped() != 0) {
+    fmt::print(stderr, "squeal: warning: {}: {} detector events were lost (queue full)\n", path, analyzer.dropped());
+  }
+  result.samples = source.position();
+  result.intervals = pair_events(events, result.samples);
+  return result;
+}
+
+// Tone intervals and V.8 messages in one list, by start time.
+nlohmann::ordered_json all_events(const FileResult& r) {
+  std::vector<nlohmann::ordered_json> rows;
+  for (const Interval& iv : r.intervals) rows.push_back(interval_json(iv));
+  for (const V8Run& run : r.v8) rows.push_back(v8_json(run));
+  std::ranges::stable_sort(rows, {}, [](const nlohmann::ordered_json& j) { return j["start_s"].get<double>(); });
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  for (auto& row : rows) events.push_back(std::move(row));
+  return events;
+}
+
+
+}  // namespace squeal::cli
