@@ -12,5 +12,6 @@ void register_generate(CLI::App& app);  // cli/cmd_generate.cc
 void register_detect(CLI::App& app);    // cli/cmd_detect.cc
 void register_bench(CLI::App& app);     // cli/cmd_bench.cc
 void register_loopback(CLI::App& app);  // cli/cmd_loopback.cc
+void register_decode(CLI::App& app);    // cli/cmd_decode.cc
 
 }  // namespace squeal::cli

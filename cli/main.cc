@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "  squeal detect recording.wav\n"
       "  squeal detect --json --channel 1 recording.mp3 > events.json\n"
       "  squeal detect --simd scalar recording.wav\n"
+      "  squeal decode recording.wav\n"
       "  squeal loopback --snr 15 --delay-ms 40 --echo-db -20\n"
       "  squeal --version\n"
       "\nRun 'squeal <command> --help' for the options of a command.");
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   app.add_flag("--version", version, "Print the version and the SIMD target the kernels use");
   squeal::cli::register_generate(app);
   squeal::cli::register_detect(app);
+  squeal::cli::register_decode(app);
   squeal::cli::register_loopback(app);
   squeal::cli::register_bench(app);
   app.require_subcommand(0, 1);

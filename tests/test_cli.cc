@@ -470,3 +470,55 @@ TEST_CASE("loopback: nothing in common fails with exit 2 and the reason; bad opt
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("v99") != std::string::npos);
 }
+
+TEST_CASE("decode: recording A's story as JSON, with the verdict from CM/JM") {
+  TempDir tmp;
+  const std::string a = test::recording_path("A_termini_wikimedia_dial_up_modem_noises.wav");
+  const RunResult r = squeal_run(tmp, fmt::format("decode --json '{}'", a));
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(r.out);
+  CHECK(doc.at("sample_rate_in") == 24000);
+  CHECK(doc.at("verdict").at("protocol") == "v90");
+  CHECK(doc.at("verdict").at("basis") == "CM/JM");
+  CHECK(doc.at("verdict").at("text").get<std::string>().find("analogue PCM") != std::string::npos);
+  const auto cms = events_named(doc, "cm");
+  REQUIRE(!cms.empty());
+  CHECK(cms[0].at("fields").at("octets") == "c1 65 13 94 2a 0d 27");
+  CHECK(cms[0].at("side") == "caller");
+  const auto jms = events_named(doc, "jm");
+  REQUIRE(!jms.empty());
+  CHECK(jms[0].at("fields").at("octets") == "c1 65 13 94 47 8d 2a");
+  CHECK(jms[0].at("side") == "answerer");
+}
+
+TEST_CASE("decode: exit status says what went wrong; -j with --jsonl keeps the input order") {
+  TempDir tmp;
+  // Missing and not-audio files: 3, named on stderr.
+  const std::string missing = tmp.file("gone.wav");
+  RunResult r = squeal_run(tmp, fmt::format("decode '{}'", missing));
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(missing) != std::string::npos);
+  const std::string empty = tmp.file("empty.wav");
+  std::ofstream(empty).close();
+  r = squeal_run(tmp, fmt::format("decode '{}'", empty));
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(empty) != std::string::npos);
+  // Silence: read fine, nothing found: 2.
+  const std::string silent = tmp.file("silent.wav");
+  REQUIRE(squeal_run(tmp, fmt::format("generate tone --level -90 --seconds 2 -o '{}'", silent)).exit_code == 0);
+  r = squeal_run(tmp, fmt::format("decode '{}'", silent));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("no modem signals found") != std::string::npos);
+  // Two files, two jobs, JSON Lines in input order; the worst status wins.
+  const std::string d = test::recording_path("D_hacker2_dialup.wav");
+  r = squeal_run(tmp, fmt::format("decode -j 2 --jsonl '{}' '{}'", d, silent));
+  CHECK(r.exit_code == 2);
+  std::istringstream lines(r.out);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  CHECK(json::parse(first).at("file") == d);
+  CHECK(json::parse(first).at("verdict").at("protocol") == "v34");
+  CHECK(json::parse(second).at("file") == silent);
+}

@@ -1,0 +1,255 @@
+// `squeal decode <file...>`: the story of a recorded modem call — every
+// signal found, who sent it, the V.8 messages in words, and a verdict on what
+// the modems settled on. Many files at once with -j N; JSON, JSON Lines.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/file_analysis.h"
+#include "dsp/simd/dispatch.h"
+
+namespace squeal::cli {
+
+namespace {
+
+struct DecodeArgs {
+  std::vector<std::string> files;
+  int channel = 0;
+  bool json = false;
+  bool jsonl = false;
+  int jobs = 1;
+  std::string simd = "best";
+};
+
+/// Exit status of one file (the program's is the highest).
+enum Status : int { kOk = 0, kNothingFound = 2, kUnreadable = 3, kDamaged = 4 };
+
+struct Decoded {
+  std::string path;
+  Status status = kOk;
+  std::string error;                 // kUnreadable: why
+  std::optional<FileResult> result;  // when read
+  double clipped_fraction = 0;       // samples at full scale
+};
+
+const V8Run* first_good(const FileResult& r, V8MessageType type) {
+  for (const V8Run& run : r.v8) {
+    if (run.first.message.type == type && run.first.message.ok()) return &run;
+  }
+  return nullptr;
+}
+
+bool heard_signal(const FileResult& r, std::initializer_list<Signal> signals) {
+  return std::ranges::any_of(r.intervals, [&](const Interval& iv) {
+    return std::ranges::find(signals, iv.signal) != signals.end();
+  });
+}
+
+/// What the modems settled on, from what the recording shows, with the basis.
+nlohmann::ordered_json verdict(const FileResult& r) {
+  const V8Run* cm = first_good(r, V8MessageType::cm);
+  const V8Run* jm = first_good(r, V8MessageType::jm);
+  const bool cj = first_good(r, V8MessageType::cj) != nullptr;
+  std::string protocol = "unknown", basis, text;
+  if (jm != nullptr) {
+    V8Menu joint = jm->first.message.menu;
+    if (cm != nullptr) joint.modulations = joint.modulations & cm->first.message.menu.modulations;
+    const std::optional<V8Modulation> mode = preferred_modulation(joint);
+    protocol = mode ? std::string(modulation_token(*mode)) : "none";
+    basis = cm != nullptr ? "CM/JM" : "JM";
+    text = mode ? fmt::format("{}, from {}: the best modulation both modems listed", modulation_name(*mode), basis)
+                : fmt::format("no modulation in common (from {})", basis);
+    if (mode == V8Modulation::v90 && cm != nullptr) {
+      const V8Menu& c = cm->first.message.menu;
+      const V8Menu& j = jm->first.message.menu;
+      if (c.has_pcm && j.has_pcm) {
+        text += fmt::format("; the caller is the {} PCM modem, the answerer the {} one",
+                            c.pcm.v90_analogue ? "analogue" : "digital", j.pcm.v90_digital ? "digital" : "analogue");
+      }
+    }
+    if (!cj) text += " (no CJ heard)";
+  } else if (cm != nullptr) {
+    basis = "CM";
+    text = fmt::format("the caller offered {}; no JM heard", describe(cm->first.message.menu));
+  } else if (heard_signal(r, {Signal::ansam, Signal::ansam_pr})) {
+    protocol = "v8";
+    basis = "ANSam";
+    text = "a V.8 answerer (ANSam) with no CM/JM heard";
+  } else if (heard_signal(r, {Signal::cng})) {
+    protocol = "fax";
+    basis = "CNG";
+    text = "a fax call (CNG calling tone)";
+  } else if (heard_signal(r, {Signal::ans, Signal::ans_pr})) {
+    protocol = "v25";
+    basis = "ANS";
+    text = "a V.25 answer tone without AM: a pre-V.8 modem or a fax";
+  } else {
+    text = "no modem signals found";
+  }
+  return {{"protocol", protocol},
+          {"rate", nullptr},
+          {"rate_basis", "the data rate needs the V.34 INFO frames, not decoded yet"},
+          {"basis", basis},
+          {"text", text}};
+}
+
+Decoded decode_one(const std::string& path, int channel) {
+  Decoded d;
+  d.path = path;
+  std::uint64_t clipped = 0, total = 0;
+  try {
+    d.result = analyse(path, channel, [&](std::span<const float> x) {
+      total += x.size();
+      for (float v : x) clipped += std::abs(v) >= 0.99f;
+    });
+  } catch (const std::exception& e) {
+    d.status = kUnreadable;
+    d.error = e.what();  // names the file and the reason
+    return d;
+  }
+  d.clipped_fraction = total > 0 ? static_cast<double>(clipped) / static_cast<double>(total) : 0.0;
+  const bool nothing = d.result->intervals.empty() && d.result->v8.empty();
+  if (nothing) d.status = kNothingFound;
+  if (!d.result->info.warning.empty() || d.clipped_fraction > 1e-3) d.status = std::max(d.status, kDamaged);
+  return d;
+}
+
+std::vector<std::string> warnings(const Decoded& d) {
+  std::vector<std::string> w;
+  if (d.result && !d.result->info.warning.empty()) w.push_back(d.result->info.warning);
+  if (d.clipped_fraction > 1e-3) {
+    w.push_back(fmt::format("{:.2f} % of the samples are at full scale: the recording is clipped", 100 * d.clipped_fraction));
+  }
+  if (d.result && d.result->samples == 0) w.push_back("the file holds no samples");
+  return w;
+}
+
+nlohmann::ordered_json document(const Decoded& d) {
+  if (!d.result) return {{"file", d.path}, {"error", d.error}, {"exit_status", static_cast<int>(d.status)}};
+  const FileResult& r = *d.result;
+  return {{"file", r.info.path},
+          {"duration_s", samples_to_seconds(r.samples)},
+          {"sample_rate_in", r.info.rate_in_hz},
+          {"channels", r.info.channels},
+          {"events", all_events(r)},
+          {"verdict", verdict(r)},
+          {"warnings", warnings(d)},
+          {"exit_status", static_cast<int>(d.status)}};
+}
+
+void print_story(const Decoded& d) {
+  if (!d.result) {
+    fmt::print(stderr, "squeal: error: {}\n", d.error);
+    return;
+  }
+  const FileResult& r = *d.result;
+  fmt::print("{}: {:.3f} s, {} Hz, {} channel{}\n", r.info.path, samples_to_seconds(r.samples), r.info.rate_in_hz,
+             r.info.channels, r.info.channels == 1 ? "" : "s");
+  for (const std::string& w : warnings(d)) fmt::print("  warning: {}\n", w);
+  const nlohmann::ordered_json events = all_events(r);
+  if (events.empty()) fmt::print("  no modem or call-progress signals found\n");
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (e["signal"] == "dtmf") {
+      // A dialled number reads better as one row.
+      std::string digits;
+      std::size_t j = i;
+      for (; j < events.size() && events[j]["signal"] == "dtmf"; ++j) digits += events[j]["fields"]["digit"].get<std::string>();
+      fmt::print("  {:>8.3f}-{:<8.3f} {:<9} {:<10} dialled {} ({} digits)\n", e["start_s"].get<double>(),
+                 events[j - 1]["end_s"].get<double>(), e["side"].get<std::string>(), "dtmf", digits, j - i);
+      i = j - 1;
+      continue;
+    }
+    fmt::print("  {:>8.3f}-{:<8.3f} {:<9} {:<10} {}\n", e["start_s"].get<double>(), e["end_s"].get<double>(),
+               e["side"].get<std::string>(), e["signal"].get<std::string>(), e["text"].get<std::string>());
+  }
+  fmt::print("  verdict: {}\n", verdict(r)["text"].get<std::string>());
+}
+
+int run_decode(const DecodeArgs& args) {
+  apply_simd(args.simd);
+  const std::size_t n = args.files.size();
+  std::vector<Decoded> out(n);
+  std::atomic<std::size_t> next{0}, done{0};
+  const bool progress = n > 1 && isatty(STDERR_FILENO) != 0;
+  std::mutex progress_mutex;
+  auto worker = [&] {
+    simd::enable_flush_to_zero();
+    for (std::size_t i = next++; i < n; i = next++) {
+      out[i] = decode_one(args.files[i], args.channel);
+      const std::size_t k = ++done;
+      if (progress) {
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        const int bar = static_cast<int>(30 * k / n);
+        fmt::print(stderr, "\r[{:<30}] {}/{} files", std::string(static_cast<std::size_t>(bar), '#'), k, n);
+      }
+    }
+  };
+  const int jobs = std::clamp(args.jobs, 1, 64);
+  std::vector<std::thread> pool;
+  for (int j = 1; j < jobs && static_cast<std::size_t>(j) < n; ++j) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (progress) fmt::print(stderr, "\n");
+
+  int status = kOk;
+  nlohmann::ordered_json documents = nlohmann::ordered_json::array();
+  for (const Decoded& d : out) {
+    status = std::max(status, static_cast<int>(d.status));
+    if (args.jsonl) {
+      fmt::print("{}\n", document(d).dump());
+    } else if (args.json) {
+      documents.push_back(document(d));
+    } else {
+      print_story(d);
+    }
+    if ((args.json || args.jsonl) && !d.result) fmt::print(stderr, "squeal: error: {}\n", d.error);
+  }
+  if (args.json) fmt::print("{}\n", (n == 1 ? documents[0] : documents).dump(2));
+  return status;
+}
+
+}  // namespace
+
+void register_decode(CLI::App& app) {
+  auto args = std::make_shared<DecodeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "decode", "Explain recordings of modem calls: every signal, who sent it, V.8 messages in words, and a verdict");
+  cmd->add_option("files", args->files, "Recordings (WAV, FLAC, MP3, ...; any rate, mono or stereo)")->required();
+  cmd->add_option("--channel", args->channel, "0 = mix all channels, 1..N = that channel only")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--json", args->json, "One JSON document per file (an array for several)");
+  cmd->add_flag("--jsonl", args->jsonl, "JSON Lines: one compact record per file, in input order");
+  cmd->add_option("-j,--jobs", args->jobs, "Files decoded in parallel (a progress bar shows on a terminal)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  add_simd_option(cmd, args->simd);
+  cmd->footer(
+      "Exit status (the worst over the files): 0 decoded, 2 no modem signals found, 3 a file could not be\n"
+      "read (missing, empty, not audio), 4 decoded but the file is damaged (truncated) or clipped.\n"
+      "JSON: {\"file\", \"duration_s\", \"sample_rate_in\", \"events\": [{\"signal\", \"start_s\", \"end_s\", \"side\",\n"
+      "  \"text\", \"fields\"}], \"verdict\": {\"protocol\", \"rate\", \"basis\", \"text\"}, \"warnings\"}\n"
+      "Examples:\n"
+      "  squeal decode call.wav\n"
+      "  squeal decode --json call.mp3\n"
+      "  squeal decode -j 2 --jsonl recordings/*.wav > calls.jsonl");
+  cmd->callback([args] {
+    const int rc = run_decode(*args);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace squeal::cli
