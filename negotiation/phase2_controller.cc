@@ -219,7 +219,7 @@ void Phase2Controller::on_reversal(double instant, SampleIndex now) noexcept {
     if (state_ != State::ranging) return;
     // The caller's reply to our reversal (v34-phase2.md "Ranging").
     result_.rtd_ms = (instant - static_cast<double>(reversal_at_) - turnaround) * 1000.0 / kSampleRateHz;
-    const SampleIndex second = std::max(now, t + ms(timing_.turnaround_ms));
+    const SampleIndex second = std::max(now + kReversalLead, t + ms(timing_.turnaround_ms));
     Phase2Action a;
     a.at = second;
     a.kind = Phase2ActionKind::reverse_tone;
@@ -230,9 +230,9 @@ void Phase2Controller::on_reversal(double instant, SampleIndex now) noexcept {
     return;
   }
   // Caller.
-  if (state_ == State::tone) {
+  if (state_ == State::tone && far_tone_) {
     // The answerer's first reversal: answer it 40 ms after it arrived.
-    reversal_at_ = std::max(now, t + ms(timing_.turnaround_ms));
+    reversal_at_ = std::max(now + kReversalLead, t + ms(timing_.turnaround_ms));
     Phase2Action a;
     a.at = reversal_at_;
     a.kind = Phase2ActionKind::reverse_tone;
@@ -407,11 +407,11 @@ void Phase2Controller::answerer_time(SampleIndex at) noexcept {
         finish(at, V8Outcome::failed, Phase2Failure::no_reversal_reply);
         return;
       }
-      push_kind(at, Phase2ActionKind::reverse_tone);  // t0 (again if the reply was lost)
-      reversal_at_ = at;
+      reversal_at_ = at + kReversalLead;  // t0 (again if the reply was lost)
+      push_kind(reversal_at_, Phase2ActionKind::reverse_tone);
       ++result_.reversal_tries;
       state_ = State::ranging;
-      deadline_ = at + ms(timing_.reversal_retry_ms);
+      deadline_ = reversal_at_ + ms(timing_.reversal_retry_ms);
       return;
     case State::probe_out: {
       Phase2Action a;

@@ -119,6 +119,10 @@ class Phase2Controller {
  public:
   static constexpr std::size_t kMaxActions = 8;
   static constexpr SampleIndex kNever = V8Controller::kNever;
+  /// Reversals are scheduled at least this far ahead (2 ms): a transmitter
+  /// shapes a reversal with a ramp centred on its instant, so it must know it
+  /// half a symbol early.
+  static constexpr SampleIndex kReversalLead = 16;
 
   /// `own` is this side's INFO0 (capabilities). Throws std::invalid_argument
   /// naming a bad timing value.
