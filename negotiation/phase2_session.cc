@@ -52,11 +52,11 @@ Info0 full_info0() noexcept {
   return i;
 }
 
-Phase2Session::Phase2Session(const Phase2SessionConfig& config, SampleIndex start)
+Phase2Session::Phase2Session(const Phase2SessionConfig& config)
     : config_(config),
       controller_(config.role, config.info0, config.timing),
-      start_(start),
-      position_(start),
+      start_(0),
+      position_(0),
       demod_(DpskDemodulatorConfig{.carrier_hz = far_carrier(config.role)}),
       info_rx_(InfoKind::info0),
       analyzer_(analyzer_config(config.timing)),
@@ -69,6 +69,37 @@ Phase2Session::Phase2Session(const Phase2SessionConfig& config, SampleIndex star
     guard_inc_ = phase_step(kDpskGuardToneHz);
     guard_amp_ = static_cast<float>(dbm0_to_amplitude(config.level_dbm0 + kDpskGuardToneDb));
   }
+}
+
+Phase2Session::Phase2Session(const Phase2SessionConfig& config, SampleIndex start) : Phase2Session(config) {
+  begin(start);
+}
+
+void Phase2Session::begin(SampleIndex start) noexcept {
+  controller_ = Phase2Controller(config_.role, config_.info0, config_.timing);  // validated at construction: cannot throw
+  start_ = position_ = start;
+  demod_.reset();
+  info_rx_.reset();
+  info_rx_.set_expected(InfoKind::info0);
+  analyzer_.reset();
+  analyzer_.start_at(SampleIndex{1} << 40);
+  analysing_ = false;
+  zero_run_ = 0;
+  far_tone_reported_ = false;
+  info_frames_ = info_damaged_ = 0;
+  rx_fill_ = tx_read_ = 0;
+  modulator_.reset();
+  mod_origin_ = start;
+  probe_.reset();
+  mode_ = TxMode::silent;
+  have_next_ = repeat_ = false;
+  frames_left_ = 0;
+  frame_end_ = -1;
+  tone_phase_ = guard_phase_ = 0;
+  tone_sign_ = 1;
+  reversal_at_ = -1;
+  pending_count_ = 0;
+  begun_ = true;
   controller_.start(start);
   generate_tick(start);
 }

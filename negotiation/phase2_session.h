@@ -45,6 +45,12 @@ class Phase2Session {
   /// `start`: absolute sample index of the first sample it will see.
   /// Throws std::invalid_argument naming a bad level or timing value.
   Phase2Session(const Phase2SessionConfig& config, SampleIndex start);
+  /// Built idle (everything allocated), started later with begin(): what a
+  /// session that runs V.8 first uses, so nothing is built on the real-time path.
+  explicit Phase2Session(const Phase2SessionConfig& config);
+  /// (Re)starts phase 2 at absolute sample `start`. No allocation.
+  void begin(SampleIndex start) noexcept;
+  [[nodiscard]] bool begun() const noexcept { return begun_; }
 
   /// rx: what this side hears; tx: what it sends (same size).
   void process(std::span<const float> rx, std::span<float> tx) noexcept;
@@ -70,6 +76,7 @@ class Phase2Session {
 
   Phase2SessionConfig config_;
   Phase2Controller controller_;
+  bool begun_ = false;                   // begin() was called
   SampleIndex start_;                    // absolute sample of this session's sample 0
   SampleIndex position_;                 // absolute index of the next sample
   // receive

@@ -84,19 +84,20 @@ RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities&
       d.usable = true;
     }
   }
-  if (!d.usable) {
-    d.reason = "no symbol rate carries the minimum data rate: the probed SNR is too low";
-    return d;
-  }
+  return d;
+}
+
+std::string rate_reason(const RateDecision& d) {
+  if (!d.measured) return "the line probe was not received well enough to measure";
+  if (!d.usable) return "no symbol rate carries the minimum data rate: the probed SNR is too low";
   const RateOption& c = d.chosen;
-  d.reason = fmt::format(
+  return fmt::format(
       "{} baud, {} carrier {:.0f} Hz: {} probe tones in {:.0f}-{:.0f} Hz, mean SNR {:.1f} dB, "
       "{:.2f} bit/symbol at a {:.0f} dB gap -> {} bit/s{}",
       c.symbol_rate_baud, c.high_carrier ? "high" : "low", c.carrier_hz, c.tones,
       c.carrier_hz - 0.45 * symbol_rate_exact(c.symbol_rate_code),
       c.carrier_hz + 0.45 * symbol_rate_exact(c.symbol_rate_code), c.band_snr_db, c.bits_per_symbol, kGapDb,
       c.bit_rate, c.bit_rate == max_data_rate_bps(c.symbol_rate_code) ? " (the symbol rate's maximum)" : "");
-  return d;
 }
 
 std::array<ToneSnr, kProbeToneCount> probe_tone_snrs(const ProbeReport& report) noexcept {
@@ -112,7 +113,7 @@ std::array<ToneSnr, kProbeToneCount> probe_tone_snrs(const ProbeReport& report) 
 RateDecision select_rate(const ProbeReport& report, const RateCapabilities& caps) {
   if (!report.valid) {
     RateDecision d;
-    d.reason = "the line probe was not received well enough to measure";
+    d.measured = false;
     return d;
   }
   const auto tones = probe_tone_snrs(report);

@@ -15,7 +15,8 @@
 //     otherwise) the symbol rate is unusable.
 //  4. The decision is the candidate with the highest data rate; ties go to the
 //     one with the larger margin (b·S - rate), then the lower symbol rate.
-// Pure: the same inputs always give the same decision, with the reason in words.
+// Pure and allocation-free: the same inputs always give the same decision;
+// rate_reason() puts it in words.
 #pragma once
 
 #include <array>
@@ -68,8 +69,11 @@ struct RateDecision {
   bool usable = false;          // some option carries data
   RateOption chosen;            // the decision (valid when usable)
   std::array<RateOption, 6> best_per_rate{};  // best carrier of each symbol rate (INFO1c blocks)
-  std::string reason;           // in words
+  bool measured = true;         // false: the probe could not be analysed
 };
+
+/// The decision's reason in words (allocates: call it off the real-time path).
+std::string rate_reason(const RateDecision& d);
 
 /// The rule above. Tones may come in any order; NaN SNRs count as unusable.
 RateDecision select_rate(std::span<const ToneSnr> tones, const RateCapabilities& caps = {});
