@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "cli/session_report.h"
 #include "negotiation/call.h"
+#include "negotiation/call_session.h"
 #include "negotiation/v8_session.h"
 
 namespace squeal::cli {
@@ -39,6 +40,7 @@ struct LoopbackArgs {
   double max_seconds = 40;
   bool json = false;
   std::string wav;
+  bool no_phase2 = false;
 };
 
 /// The line the user asked for, less the loop's own one-block delay.
@@ -63,7 +65,7 @@ struct Verdict {
   std::optional<V8Modulation> mode;
 };
 
-Verdict verdict(const V8Session& caller, const V8Session& answerer) {
+Verdict v8_verdict(const V8Session& caller, const V8Session& answerer) {
   const V8Result& c = caller.result();
   const V8Result& a = answerer.result();
   Verdict v;
@@ -87,6 +89,66 @@ Verdict verdict(const V8Session& caller, const V8Session& answerer) {
   return v;
 }
 
+bool same_direction(const DirectionDecision& x, const DirectionDecision& y) {
+  return x.symbol_rate_code == y.symbol_rate_code && x.bit_rate == y.bit_rate && x.high_carrier == y.high_carrier;
+}
+
+/// V.8, then (when both ran it) phase 2: connected only if both agree.
+Verdict verdict(const CallSession& caller, const CallSession& answerer) {
+  Verdict v = v8_verdict(caller.v8(), answerer.v8());
+  if (!v.connected || !(caller.in_phase2() || answerer.in_phase2())) return v;
+  const Phase2Result& c = caller.phase2().result();
+  const Phase2Result& a = answerer.phase2().result();
+  if (c.outcome == V8Outcome::connected && a.outcome == V8Outcome::connected) {
+    if (same_direction(c.call_to_answer, a.call_to_answer) && same_direction(c.answer_to_call, a.answer_to_call)) return v;
+    v.connected = false;
+    v.reason = "phase 2: the two sides hold different rate decisions";
+    return v;
+  }
+  v.connected = false;
+  for (const CallSession* s : {&caller, &answerer}) {
+    const Phase2Result& r = s->phase2().result();
+    if (r.outcome == V8Outcome::connected) continue;
+    v.reason = r.outcome == V8Outcome::pending || !s->in_phase2()
+                   ? fmt::format("{}: phase 2 still running when the run ended", role_name(s->role()))
+                   : fmt::format("{}: phase 2: {}", role_name(s->role()), phase2_failure_description(r.failure));
+    break;
+  }
+  return v;
+}
+
+nlohmann::ordered_json direction_json(const DirectionDecision& d) {
+  return {{"symbol_rate", d.symbol_rate_baud}, {"carrier_hz", std::round(d.carrier_hz)}, {"high_carrier", d.high_carrier},
+          {"bit_rate", d.bit_rate}};
+}
+
+nlohmann::ordered_json phase2_json(const CallSession& s) {
+  if (!s.in_phase2()) return nullptr;
+  const Phase2Result& r = s.phase2().result();
+  nlohmann::ordered_json j;
+  j["outcome"] = std::string(outcome_name(r.outcome));
+  j["reason"] = r.failure == Phase2Failure::none ? nlohmann::ordered_json() : nlohmann::ordered_json(std::string(phase2_failure_name(r.failure)));
+  j["start_s"] = samples_to_seconds(s.phase2_start());
+  j["ended_s"] = r.ended_at >= 0 ? nlohmann::ordered_json(samples_to_seconds(r.ended_at)) : nlohmann::ordered_json();
+  j["rtd_ms"] = r.rtd_ms ? nlohmann::ordered_json(*r.rtd_ms) : nlohmann::ordered_json();
+  j["call_to_answer"] = direction_json(r.call_to_answer);
+  j["answer_to_call"] = direction_json(r.answer_to_call);
+  if (r.have_probe) {
+    j["probe"] = {{"measures", s.role() == V8Role::caller ? "answer_to_call" : "call_to_answer"},
+                  {"snr_db_estimate", r.own_decision.chosen.band_snr_db},
+                  {"freq_offset_hz", r.probe.freq_offset_hz},
+                  {"band_hz", {r.probe.band_low_hz, r.probe.band_high_hz}},
+                  {"decision", rate_reason(r.own_decision)}};
+  }
+  j["info_frames"] = {{"good", s.phase2().info_frames()}, {"damaged", s.phase2().info_damaged()}};
+  return j;
+}
+
+std::string direction_text(const DirectionDecision& d) {
+  return fmt::format("{} baud, {} carrier {:.0f} Hz, {} bit/s", d.symbol_rate_baud, d.high_carrier ? "high" : "low",
+                     d.carrier_hz, d.bit_rate);
+}
+
 std::string line_text(const LoopbackArgs& a) {
   return fmt::format("line: delay {} ms, SNR {} dB, gain {} dB, offset {} Hz, skew {} ppm, {}, shape {}, echo {}, seed {}",
                      a.delay_ms, a.snr_db, a.gain_db, a.offset_hz, a.skew_ppm, a.codec == "none" ? "linear" : a.codec,
@@ -95,17 +157,19 @@ std::string line_text(const LoopbackArgs& a) {
 }
 
 int run_loopback(const LoopbackArgs& args) {
-  V8SessionConfig cc;
-  cc.role = V8Role::caller;
-  cc.menu = parse_menu(args.caller_menu);
-  V8SessionConfig ac;
-  ac.role = V8Role::answerer;
-  ac.menu = parse_menu(args.answerer_menu);
+  CallSessionConfig cc;
+  cc.v8.role = V8Role::caller;
+  cc.v8.menu = parse_menu(args.caller_menu);
+  cc.phase2.info0 = full_info0();
+  cc.phase2_enabled = !args.no_phase2;
+  CallSessionConfig ac = cc;
+  ac.v8.role = V8Role::answerer;
+  ac.v8.menu = parse_menu(args.answerer_menu);
   CallOptions options;
   options.max_seconds = args.max_seconds;
   LineSim line(line_config(args, options));
-  V8Session caller(cc);
-  V8Session answerer(ac);
+  CallSession caller(cc);
+  CallSession answerer(ac);
 
   std::optional<WavSink> wav;
   if (!args.wav.empty()) wav.emplace(args.wav, WriteOptions{.channels = 2});
@@ -121,7 +185,9 @@ int run_loopback(const LoopbackArgs& args) {
                                      wav->write(stereo);
                                    });
   const Verdict v = verdict(caller, answerer);
-  const std::vector<TimelineRow> rows = timeline_rows({&caller, &answerer});
+  const std::vector<TimelineRow> rows = timeline_rows({&caller.v8(), &answerer.v8()});
+  const bool phase2 = caller.in_phase2() || answerer.in_phase2();
+  const Phase2Result& p2 = answerer.phase2().result();
 
   if (args.json) {
     nlohmann::ordered_json events = nlohmann::ordered_json::array();
@@ -132,25 +198,49 @@ int run_loopback(const LoopbackArgs& args) {
     doc["mode"] = v.mode ? nlohmann::ordered_json(std::string(modulation_token(*v.mode))) : nlohmann::ordered_json();
     doc["mode_text"] = v.mode ? nlohmann::ordered_json(std::string(modulation_name(*v.mode))) : nlohmann::ordered_json();
     doc["duration_s"] = samples_to_seconds(ran);
+    // The call->answer direction, decided by the answerer from the caller's probe;
+    // answer_to_call holds the other direction.
+    const bool decided = phase2 && v.connected;
+    doc["symbol_rate"] = decided ? nlohmann::ordered_json(p2.call_to_answer.symbol_rate_baud) : nlohmann::ordered_json();
+    doc["carrier_hz"] = decided ? nlohmann::ordered_json(std::round(p2.call_to_answer.carrier_hz)) : nlohmann::ordered_json();
+    doc["bit_rate"] = decided ? nlohmann::ordered_json(p2.call_to_answer.bit_rate) : nlohmann::ordered_json();
+    doc["snr_db_estimate"] = decided ? nlohmann::ordered_json(p2.call_to_answer.snr_db_estimate) : nlohmann::ordered_json();
+    doc["rtd_ms"] = decided && p2.rtd_ms ? nlohmann::ordered_json(*p2.rtd_ms) : nlohmann::ordered_json();
+    doc["answer_to_call"] = decided ? direction_json(p2.answer_to_call) : nlohmann::ordered_json();
     doc["line"] = {{"delay_ms", args.delay_ms}, {"snr_db", args.snr_db},     {"gain_db", args.gain_db},
                    {"offset_hz", args.offset_hz}, {"skew_ppm", args.skew_ppm}, {"codec", args.codec},
                    {"shape", args.shape},        {"echo_db", std::isfinite(args.echo_db) ? nlohmann::ordered_json(args.echo_db) : nlohmann::ordered_json()},
                    {"echo_delay_ms", args.echo_delay_ms}, {"seed", args.seed}};
-    doc["caller"] = result_json(caller);
-    doc["answerer"] = result_json(answerer);
+    doc["caller"] = result_json(caller.v8());
+    doc["caller"]["phase2"] = phase2_json(caller);
+    doc["answerer"] = result_json(answerer.v8());
+    doc["answerer"]["phase2"] = phase2_json(answerer);
     doc["events"] = events;
     fmt::print("{}\n", doc.dump(2));
   } else {
-    fmt::print("caller menu:   {}\nanswerer menu: {}\n{}\n\n", describe(cc.menu), describe(ac.menu), line_text(args));
+    fmt::print("caller menu:   {}\nanswerer menu: {}\n{}\n\n", describe(cc.v8.menu), describe(ac.v8.menu), line_text(args));
     fmt::print("  {:>7}  {:>7}  {:<8}  {}\n", "start s", "end s", "side", "event");
     for (const TimelineRow& r : rows) {
       fmt::print("  {:7.3f}  {:>7}  {:<8}  {}\n", samples_to_seconds(r.entry.start),
                  r.end >= 0 ? fmt::format("{:.3f}", samples_to_seconds(r.end)) : "", role_name(r.by), row_text(r));
     }
-    fmt::print("\ncaller:   {}\nanswerer: {}\n", result_text(caller.result()), result_text(answerer.result()));
-    if (v.connected) {
+    fmt::print("\ncaller:   {}\nanswerer: {}\n", result_text(caller.v8().result()), result_text(answerer.v8().result()));
+    for (const CallSession* s : {&caller, &answerer}) {
+      if (!s->in_phase2()) continue;
+      const Phase2Result& r = s->phase2().result();
+      fmt::print("{:<9} phase 2 from {:.3f} s: {}", fmt::format("{}:", role_name(s->role())), samples_to_seconds(s->phase2_start()),
+                 r.outcome == V8Outcome::connected ? "decided" : fmt::format("{} ({})", outcome_name(r.outcome), phase2_failure_description(r.failure)));
+      if (r.rtd_ms) fmt::print(", RTD {:.2f} ms", *r.rtd_ms);
+      fmt::print("\n");
+      if (r.have_probe) fmt::print("          its probe of the far transmitter: {}\n", rate_reason(r.own_decision));
+    }
+    if (v.connected && phase2) {
+      fmt::print("result: connected, {}; call->answer {}, answer->call {} (done at {:.3f} s)\n", modulation_name(*v.mode),
+                 direction_text(p2.call_to_answer), direction_text(p2.answer_to_call),
+                 samples_to_seconds(std::max(caller.phase2().result().ended_at, p2.ended_at)));
+    } else if (v.connected) {
       fmt::print("result: connected, {} (V.8 done at {:.3f} s)\n", modulation_name(*v.mode),
-                 samples_to_seconds(std::max(caller.result().ended_at, answerer.result().ended_at)));
+                 samples_to_seconds(std::max(caller.v8().result().ended_at, answerer.v8().result().ended_at)));
     } else {
       fmt::print("result: failed: {}\n", v.reason);
     }
@@ -163,7 +253,7 @@ int run_loopback(const LoopbackArgs& args) {
 void register_loopback(CLI::App& app) {
   auto args = std::make_shared<LoopbackArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "loopback", "Run a V.8 caller and answerer in one process through a simulated telephone line and show the negotiation");
+      "loopback", "Run a caller and an answerer in one process through a simulated telephone line: V.8, then V.34 phase 2 (INFO, ranging, line probing) and the rate decision");
   cmd->add_option("--caller-menu", args->caller_menu,
                   "Caller's CM: modulations and options, comma-separated (v90 v34 v32bis v22bis v26ter v23 v21 v34hd v17 "
                   "v29 v27ter v26bis v23hd; lapm; pcm-analogue pcm-digital v91)")
@@ -183,6 +273,7 @@ void register_loopback(CLI::App& app) {
   cmd->add_option("--max-seconds", args->max_seconds, "Stop the run after this much line time")->capture_default_str()
       ->check(CLI::Range(1.0, 600.0));
   cmd->add_flag("--json", args->json, "Print one JSON document: result, reason, mode, caller, answerer, line, events");
+  cmd->add_flag("--no-phase2", args->no_phase2, "Stop after V.8 (by default V.34 phase 2 follows a V.34/V.90 mode)");
   cmd->add_option("--wav", args->wav, "Write the line as a stereo WAV: left caller->line, right answerer->line");
   cmd->footer(
       "Exit status: 0 connected, 2 the negotiation failed (reason printed), 1 bad options.\n"
