@@ -6,6 +6,7 @@
 #include "bench/bench_suite.h"
 #include "bench/spandsp_v8_peer.h"
 #include "negotiation/call.h"
+#include "negotiation/call_session.h"
 #include "negotiation/v8_session.h"
 
 namespace squeal::bench {
@@ -51,6 +52,28 @@ Pass squeal_call_pass() {
     line->reset();
     const SampleIndex n = run_call(caller, answerer, *line, bench_call_options());
     const bool ok = caller.result().mode == V8Modulation::v34 && answerer.result().mode == V8Modulation::v34;
+    return ok ? static_cast<std::uint64_t>(n) : 0;
+  };
+}
+
+Pass squeal_v34_call_pass() {
+  CallSessionConfig c;
+  c.v8.role = V8Role::caller;
+  c.v8.menu = parse_menu(kCallerMenu);
+  c.phase2.info0 = full_info0();
+  CallSessionConfig a = c;
+  a.v8.role = V8Role::answerer;
+  a.v8.menu = parse_menu(kAnswererMenu);
+  auto line = std::make_shared<LineSim>(bench_line());
+  return [c, a, line]() -> std::uint64_t {
+    CallSession caller(c);
+    CallSession answerer(a);
+    line->reset();
+    const SampleIndex n = run_call(caller, answerer, *line, bench_call_options());
+    const Phase2Result& x = caller.phase2().result();
+    const Phase2Result& y = answerer.phase2().result();
+    const bool ok = x.outcome == V8Outcome::connected && y.outcome == V8Outcome::connected &&
+                    x.call_to_answer.bit_rate == y.call_to_answer.bit_rate && x.call_to_answer.bit_rate > 0;
     return ok ? static_cast<std::uint64_t>(n) : 0;
   };
 }

@@ -22,6 +22,9 @@ std::string bench_line_text();
 /// returns the samples the call took (caller CM -> both connected), or 0 if
 /// it did not connect on the expected mode (V.34).
 Pass squeal_call_pass();
+/// A whole V.8 + V.34 phase 2 call (CallSession pair) through the same line;
+/// returns its samples if both sides reached the same rate decision, else 0.
+Pass squeal_v34_call_pass();
 /// The same with spandsp 0.0.6's pair; empty Pass without spandsp.
 Pass spandsp_call_pass();
 
