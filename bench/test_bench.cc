@@ -39,7 +39,10 @@ TEST_CASE("every benchmark's detectors find what the input holds") {
     CHECK(r.expected > 0);
     CHECK(r.detections == r.expected);
     CHECK(r.x_realtime > 0);
-    if (bench::spandsp_available()) {
+    if (r.reference.starts_with("none")) {
+      CHECK(r.name == "l1l2_analyser");  // the one benchmark spandsp has no counterpart for
+      CHECK_FALSE(r.ratio.has_value());
+    } else if (bench::spandsp_available()) {
       REQUIRE(r.reference_detections.has_value());
       CHECK(*r.reference_detections == r.expected);
       REQUIRE(r.ratio.has_value());
@@ -57,7 +60,7 @@ TEST_CASE("every benchmark's detectors find what the input holds") {
     for (const char* key : {"name", "target", "x_realtime", "reference", "reference_x_realtime", "ratio"}) {
       CHECK(j.contains(key));
     }
-    CHECK(j["ratio"].is_null() == !bench::spandsp_available());
+    CHECK(j["ratio"].is_null() == (!bench::spandsp_available() || j["name"] == "l1l2_analyser"));
   }
 }
 
