@@ -83,10 +83,6 @@ void apply_g711(const float* table, std::span<float> x) noexcept {
 
 // ---------------------------------------------------------------- BlockFir
 
-std::mutex& fftw_planner_mutex() {
-  static std::mutex m;  // FFTW's planner is not thread-safe
-  return m;
-}
 
 void BlockFir::init(std::span<const float> taps, int fft_size, int channels) {
   release();

@@ -17,13 +17,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+
+#include "dsp/fftw_planner.h"
 #include <span>
 #include <vector>
 
 namespace squeal {
 
-/// FFTW's planner is not thread-safe: hold this while making or destroying plans.
-std::mutex& fftw_planner_mutex();
 
 /// splitmix64 step (Vigna): seeds xoshiro and derives independent seeds.
 std::uint64_t splitmix64(std::uint64_t& x) noexcept;

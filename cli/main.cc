@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   squeal::cli::register_detect(app);
   squeal::cli::register_decode(app);
   squeal::cli::register_loopback(app);
+  squeal::cli::register_sweep(app);
   squeal::cli::register_bench(app);
   app.require_subcommand(0, 1);
 

@@ -1,5 +1,7 @@
 #include "dsp/line_probe.h"
 
+#include "dsp/fftw_planner.h"
+
 #include <fftw3.h>
 
 #include <algorithm>
@@ -126,12 +128,18 @@ LineProbeAnalyzer::LineProbeAnalyzer(const LineProbeAnalyzerConfig& config)
   fft_in_ = fftwf_alloc_real(kN);
   auto* out = fftwf_alloc_complex(kBins);
   fft_out_ = out;
-  // The FFTW planner is not thread-safe: construct analysers on one thread at a time.
-  plan_ = fftwf_plan_dft_r2c_1d(kN, fft_in_, out, FFTW_ESTIMATE);
+  // The FFTW planner is not thread-safe (dsp/fftw_planner.h).
+  {
+    const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    plan_ = fftwf_plan_dft_r2c_1d(kN, fft_in_, out, FFTW_ESTIMATE);
+  }
 }
 
 LineProbeAnalyzer::~LineProbeAnalyzer() {
-  if (plan_ != nullptr) fftwf_destroy_plan(static_cast<fftwf_plan>(plan_));
+  if (plan_ != nullptr) {
+    const std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    fftwf_destroy_plan(static_cast<fftwf_plan>(plan_));
+  }
   fftwf_free(fft_in_);
   fftwf_free(fft_out_);
 }

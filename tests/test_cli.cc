@@ -522,3 +522,33 @@ TEST_CASE("decode: exit status says what went wrong; -j with --jsonl keeps the i
   CHECK(json::parse(first).at("verdict").at("protocol") == "v34");
   CHECK(json::parse(second).at("file") == silent);
 }
+
+TEST_CASE("sweep: the chosen bit rate never falls as SNR rises, on every line shape; CSV and PNG written") {
+  TempDir tmp;
+  const std::string csv = tmp.file("sweep.csv"), png = tmp.file("sweep.png");
+  const RunResult r = squeal_run(
+      tmp, fmt::format("sweep --snr-from 12 --snr-to 45 --snr-step 3 --shapes flat,mid,long -j 2 --json --csv '{}' --png '{}'", csv, png));
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("sweep: ") != std::string::npos);  // progress was shown
+  const json doc = json::parse(r.out);
+  for (const char* shape : {"flat", "mid", "long"}) {
+    CAPTURE(shape);
+    const auto& rows = doc.at("median_bit_rate").at(shape);
+    REQUIRE(rows.size() == 12);
+    double last = -1;
+    for (const auto& row : rows) {
+      CAPTURE(row.at("snr_db").get<double>());
+      CHECK(row.at("bit_rate").get<double>() >= last);
+      last = row.at("bit_rate").get<double>();
+    }
+    CHECK(last >= 31200);                                        // a clean line carries (nearly) the most
+    CHECK(rows[0].at("bit_rate").get<double>() <= 9600);         // 12 dB carries little
+  }
+  CHECK(doc.at("calls").size() == 36);
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  CHECK(header.find("c2a_bit_rate") != std::string::npos);
+  CHECK(fs::file_size(png) > 10000);
+}
