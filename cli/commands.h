@@ -14,5 +14,6 @@ void register_bench(CLI::App& app);     // cli/cmd_bench.cc
 void register_loopback(CLI::App& app);  // cli/cmd_loopback.cc
 void register_decode(CLI::App& app);    // cli/cmd_decode.cc
 void register_sweep(CLI::App& app);     // cli/cmd_sweep.cc
+void register_devices(CLI::App& app);   // cli/cmd_devices.cc
 
 }  // namespace squeal::cli
