@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/file_analysis.h"
+#include "cli/spectrogram.h"
 #include "dsp/simd/dispatch.h"
 
 namespace squeal::cli {
@@ -31,6 +33,7 @@ struct DecodeArgs {
   bool jsonl = false;
   int jobs = 1;
   std::string simd = "best";
+  std::string png;  // one file: the PNG's path; several: a directory for <name>.png each
 };
 
 /// Exit status of one file (the program's is the highest).
@@ -42,6 +45,7 @@ struct Decoded {
   std::string error;                 // kUnreadable: why
   std::optional<FileResult> result;  // when read
   double clipped_fraction = 0;       // samples at full scale
+  std::string png;                   // the spectrogram written, if any
 };
 
 const V8Run* first_good(const FileResult& r, V8MessageType type) {
@@ -105,14 +109,62 @@ nlohmann::ordered_json verdict(const FileResult& r) {
           {"text", text}};
 }
 
-Decoded decode_one(const std::string& path, int channel) {
+/// A short name for the picture's bands ("dial tone", "ANSam/ (5 rev.)", "CM x6").
+std::string short_label(const nlohmann::ordered_json& e) {
+  const std::string signal = e["signal"].get<std::string>();
+  const auto& f = e["fields"];
+  static const std::vector<std::pair<std::string, std::string>> kNames{
+      {"dial_tone", "dial tone"}, {"ringback", "ringback"}, {"busy", "busy"},      {"ans", "ANS"},
+      {"ans_pr", "ANS/"},         {"ansam", "ANSam"},       {"ansam_pr", "ANSam/"}, {"cng", "CNG"},
+      {"ct", "CT"},               {"tone_a", "tone A"},     {"tone_b", "tone B"},   {"ci", "CI"},
+      {"cm", "CM"},               {"jm", "JM"},             {"cj", "CJ"},           {"v92", "V.92"}};
+  std::string name = signal;
+  for (const auto& [key, value] : kNames) {
+    if (key == signal) name = value;
+  }
+  if (f.contains("reversal_count") && f["reversal_count"].get<int>() > 0) {
+    name += fmt::format(" ({} rev.)", f["reversal_count"].get<int>());
+  }
+  if (f.contains("count") && f["count"].is_number() && f["count"].get<int>() > 1) name += fmt::format(" x{}", f["count"].get<int>());
+  if (f.contains("frame_status") && f["frame_status"] != "ok") name += " (damaged)";
+  return name;
+}
+
+std::vector<SpectrogramLabel> labels_of(const FileResult& r) {
+  std::vector<SpectrogramLabel> labels;
+  const nlohmann::ordered_json events = all_events(r);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    const double start = e["start_s"].get<double>();
+    double end = e["end_s"].is_number() ? e["end_s"].get<double>() : start;
+    std::string text = short_label(e);
+    if (e["signal"] == "dtmf") {  // the dialled number as one band
+      std::string digits;
+      std::size_t j = i;
+      for (; j < events.size() && events[j]["signal"] == "dtmf"; ++j) digits += events[j]["fields"]["digit"].get<std::string>();
+      end = events[j - 1]["end_s"].get<double>();
+      text = "DTMF " + digits;
+      i = j - 1;
+    }
+    labels.push_back({start, end, text, e["side"].get<std::string>(), e["signal"].get<std::string>()});
+  }
+  return labels;
+}
+
+Decoded decode_one(const std::string& path, int channel, const std::string& png_path) {
   Decoded d;
   d.path = path;
   std::uint64_t clipped = 0, total = 0;
+  std::optional<SpectrogramBuilder> picture;
   try {
+    if (!png_path.empty()) {
+      const double seconds = WavSource(path, {.channel = channel}).info().duration_s;
+      picture.emplace(seconds, SpectrogramOptions{.title = std::filesystem::path(path).filename().string()});
+    }
     d.result = analyse(path, channel, [&](std::span<const float> x) {
       total += x.size();
       for (float v : x) clipped += std::abs(v) >= 0.99f;
+      if (picture) picture->add(x);
     });
   } catch (const std::exception& e) {
     d.status = kUnreadable;
@@ -123,6 +175,15 @@ Decoded decode_one(const std::string& path, int channel) {
   const bool nothing = d.result->intervals.empty() && d.result->v8.empty();
   if (nothing) d.status = kNothingFound;
   if (!d.result->info.warning.empty() || d.clipped_fraction > 1e-3) d.status = std::max(d.status, kDamaged);
+  if (picture) {
+    try {
+      picture->write_png(png_path, labels_of(*d.result));
+      d.png = png_path;
+    } catch (const std::exception& e) {
+      d.status = std::max(d.status, kUnreadable);
+      d.error = e.what();
+    }
+  }
   return d;
 }
 
@@ -146,6 +207,7 @@ nlohmann::ordered_json document(const Decoded& d) {
           {"events", all_events(r)},
           {"verdict", verdict(r)},
           {"warnings", warnings(d)},
+          {"png", d.png.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.png)},
           {"exit_status", static_cast<int>(d.status)}};
 }
 
@@ -176,9 +238,21 @@ void print_story(const Decoded& d) {
                e["side"].get<std::string>(), e["signal"].get<std::string>(), e["text"].get<std::string>());
   }
   fmt::print("  verdict: {}\n", verdict(r)["text"].get<std::string>());
+  if (!d.png.empty()) fmt::print("  spectrogram: {}\n", d.png);
+  if (!d.error.empty()) fmt::print(stderr, "squeal: error: {}\n", d.error);
+}
+
+/// Where a file's spectrogram goes: --png itself for one file, <dir>/<name>.png for several.
+std::string png_path(const DecodeArgs& args, const std::string& file) {
+  if (args.png.empty()) return {};
+  if (args.files.size() == 1 && !std::filesystem::is_directory(args.png)) return args.png;
+  return (std::filesystem::path(args.png) / std::filesystem::path(file).filename().replace_extension(".png")).string();
 }
 
 int run_decode(const DecodeArgs& args) {
+  if (args.files.size() > 1 && !args.png.empty() && !std::filesystem::is_directory(args.png)) {
+    throw std::invalid_argument(fmt::format("--png {}: with several files, --png must name an existing directory", args.png));
+  }
   apply_simd(args.simd);
   const std::size_t n = args.files.size();
   std::vector<Decoded> out(n);
@@ -188,7 +262,7 @@ int run_decode(const DecodeArgs& args) {
   auto worker = [&] {
     simd::enable_flush_to_zero();
     for (std::size_t i = next++; i < n; i = next++) {
-      out[i] = decode_one(args.files[i], args.channel);
+      out[i] = decode_one(args.files[i], args.channel, png_path(args, args.files[i]));
       const std::size_t k = ++done;
       if (progress) {
         const std::lock_guard<std::mutex> lock(progress_mutex);
@@ -236,6 +310,8 @@ void register_decode(CLI::App& app) {
   cmd->add_option("-j,--jobs", args->jobs, "Files decoded in parallel (a progress bar shows on a terminal)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--png", args->png,
+                  "Write an annotated spectrogram: a PNG path for one file, a directory (<name>.png each) for several");
   add_simd_option(cmd, args->simd);
   cmd->footer(
       "Exit status (the worst over the files): 0 decoded, 2 no modem signals found, 3 a file could not be\n"
@@ -244,6 +320,7 @@ void register_decode(CLI::App& app) {
       "  \"text\", \"fields\"}], \"verdict\": {\"protocol\", \"rate\", \"basis\", \"text\"}, \"warnings\"}\n"
       "Examples:\n"
       "  squeal decode call.wav\n"
+      "  squeal decode --png call.png call.wav\n"
       "  squeal decode --json call.mp3\n"
       "  squeal decode -j 2 --jsonl recordings/*.wav > calls.jsonl");
   cmd->callback([args] {

@@ -492,6 +492,20 @@ TEST_CASE("decode: recording A's story as JSON, with the verdict from CM/JM") {
   CHECK(jms[0].at("side") == "answerer");
 }
 
+TEST_CASE("decode --png draws the annotated spectrogram; several files need a directory") {
+  TempDir tmp;
+  const std::string d = test::recording_path("D_hacker2_dialup.wav");
+  const std::string png = tmp.file("d.png");
+  RunResult r = squeal_run(tmp, fmt::format("decode --json --png '{}' '{}'", png, d));
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out).at("png") == png);
+  CHECK(fs::file_size(png) > 50000);
+  r = squeal_run(tmp, fmt::format("decode --png '{}' '{}' '{}'", tmp.file("no_such_dir"), d, d));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("directory") != std::string::npos);
+}
+
 TEST_CASE("decode: exit status says what went wrong; -j with --jsonl keeps the input order") {
   TempDir tmp;
   // Missing and not-audio files: 3, named on stderr.
