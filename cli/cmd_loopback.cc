@@ -117,38 +117,6 @@ Verdict verdict(const CallSession& caller, const CallSession& answerer) {
   return v;
 }
 
-nlohmann::ordered_json direction_json(const DirectionDecision& d) {
-  return {{"symbol_rate", d.symbol_rate_baud}, {"carrier_hz", std::round(d.carrier_hz)}, {"high_carrier", d.high_carrier},
-          {"bit_rate", d.bit_rate}};
-}
-
-nlohmann::ordered_json phase2_json(const CallSession& s) {
-  if (!s.in_phase2()) return nullptr;
-  const Phase2Result& r = s.phase2().result();
-  nlohmann::ordered_json j;
-  j["outcome"] = std::string(outcome_name(r.outcome));
-  j["reason"] = r.failure == Phase2Failure::none ? nlohmann::ordered_json() : nlohmann::ordered_json(std::string(phase2_failure_name(r.failure)));
-  j["start_s"] = samples_to_seconds(s.phase2_start());
-  j["ended_s"] = r.ended_at >= 0 ? nlohmann::ordered_json(samples_to_seconds(r.ended_at)) : nlohmann::ordered_json();
-  j["rtd_ms"] = r.rtd_ms ? nlohmann::ordered_json(*r.rtd_ms) : nlohmann::ordered_json();
-  j["call_to_answer"] = direction_json(r.call_to_answer);
-  j["answer_to_call"] = direction_json(r.answer_to_call);
-  if (r.have_probe) {
-    j["probe"] = {{"measures", s.role() == V8Role::caller ? "answer_to_call" : "call_to_answer"},
-                  {"snr_db_estimate", r.own_decision.chosen.band_snr_db},
-                  {"freq_offset_hz", r.probe.freq_offset_hz},
-                  {"band_hz", {r.probe.band_low_hz, r.probe.band_high_hz}},
-                  {"decision", rate_reason(r.own_decision)}};
-  }
-  j["info_frames"] = {{"good", s.phase2().info_frames()}, {"damaged", s.phase2().info_damaged()}};
-  return j;
-}
-
-std::string direction_text(const DirectionDecision& d) {
-  return fmt::format("{} baud, {} carrier {:.0f} Hz, {} bit/s", d.symbol_rate_baud, d.high_carrier ? "high" : "low",
-                     d.carrier_hz, d.bit_rate);
-}
-
 std::string line_text(const LoopbackArgs& a) {
   return fmt::format("line: delay {} ms, SNR {} dB, gain {} dB, offset {} Hz, skew {} ppm, {}, shape {}, echo {}, seed {}",
                      a.delay_ms, a.snr_db, a.gain_db, a.offset_hz, a.skew_ppm, a.codec == "none" ? "linear" : a.codec,

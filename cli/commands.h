@@ -15,5 +15,6 @@ void register_loopback(CLI::App& app);  // cli/cmd_loopback.cc
 void register_decode(CLI::App& app);    // cli/cmd_decode.cc
 void register_sweep(CLI::App& app);     // cli/cmd_sweep.cc
 void register_devices(CLI::App& app);   // cli/cmd_devices.cc
+void register_live(CLI::App& app);      // cli/cmd_live.cc: call, answer
 
 }  // namespace squeal::cli

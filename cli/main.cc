@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   squeal::cli::register_loopback(app);
   squeal::cli::register_sweep(app);
   squeal::cli::register_devices(app);
+  squeal::cli::register_live(app);
   squeal::cli::register_bench(app);
   app.require_subcommand(0, 1);
 

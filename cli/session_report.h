@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dsp/types.h"
+#include "negotiation/call_session.h"
 #include "negotiation/v8_session.h"
 
 namespace squeal::cli {
@@ -41,5 +42,12 @@ std::string result_text(const V8Result& r);
 
 /// Signal name of a message for JSON: "cm", "jm", "cj", "ci", "v92".
 std::string message_signal(V8MessageType t);
+
+/// {"symbol_rate", "carrier_hz", "high_carrier", "bit_rate"} of one direction.
+nlohmann::ordered_json direction_json(const DirectionDecision& d);
+/// A side's phase 2: outcome, reason, RTD, both directions, its probe; null if it did not run.
+nlohmann::ordered_json phase2_json(const CallSession& s);
+/// "3429 baud, low carrier 1959 Hz, 24000 bit/s".
+std::string direction_text(const DirectionDecision& d);
 
 }  // namespace squeal::cli
