@@ -87,7 +87,7 @@ void Phase2Session::begin(SampleIndex start) noexcept {
   zero_run_ = 0;
   far_tone_reported_ = false;
   info_frames_ = info_damaged_ = 0;
-  rx_fill_ = tx_read_ = 0;
+  ticks_.reset();
   modulator_.reset();
   mod_origin_ = start;
   probe_.reset();
@@ -105,23 +105,10 @@ void Phase2Session::begin(SampleIndex start) noexcept {
 }
 
 void Phase2Session::process(std::span<const float> rx, std::span<float> tx) noexcept {
-  const std::size_t n = std::min(rx.size(), tx.size());
-  std::size_t i = 0;
-  while (i < n) {
-    const std::size_t k = std::min(n - i, kTick - rx_fill_);
-    std::copy_n(tx_tick_.begin() + static_cast<std::ptrdiff_t>(tx_read_), k, tx.begin() + static_cast<std::ptrdiff_t>(i));
-    std::copy_n(rx.begin() + static_cast<std::ptrdiff_t>(i), k, rx_tick_.begin() + static_cast<std::ptrdiff_t>(rx_fill_));
-    rx_fill_ += k;
-    tx_read_ += k;
-    i += k;
-    position_ += static_cast<SampleIndex>(k);
-    if (rx_fill_ == kTick) {
-      on_rx_tick(position_);
-      rx_fill_ = 0;
-      generate_tick(position_);
-      tx_read_ = 0;
-    }
-  }
+  ticks_.exchange(rx, tx, position_, [this](SampleIndex end) {
+    on_rx_tick(end);
+    generate_tick(end);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -129,8 +116,8 @@ void Phase2Session::process(std::span<const float> rx, std::span<float> tx) noex
 
 void Phase2Session::on_rx_tick(SampleIndex now) noexcept {
   if (controller_.finished()) return;
-  demod_.process(rx_tick_);
-  analyzer_.process(rx_tick_);
+  demod_.process(ticks_.rx());
+  analyzer_.process(ticks_.rx());
   const InfoKinds expected = controller_.expected_info();
   info_rx_.set_expected(expected);
   DpskBit bit;
@@ -341,7 +328,7 @@ void Phase2Session::generate_tick(SampleIndex t0) noexcept {
       next = std::min(next, probe_end_);
     }
     if (next <= pos) next = pos + 1;  // always progress
-    const std::span<float> out(tx_tick_.data() + (pos - t0), static_cast<std::size_t>(next - pos));
+    const std::span<float> out(ticks_.tx().data() + (pos - t0), static_cast<std::size_t>(next - pos));
     switch (mode_) {
       case TxMode::silent: std::fill(out.begin(), out.end(), 0.0f); break;
       case TxMode::info: modulator_.generate(out); break;

@@ -25,6 +25,7 @@
 #include "dsp/types.h"
 #include "negotiation/info_codec.h"
 #include "negotiation/phase2_controller.h"
+#include "negotiation/tick_exchange.h"
 
 namespace squeal {
 
@@ -89,8 +90,7 @@ class Phase2Session {
   bool far_tone_reported_ = false;       // on_far_tone sent
   int info_frames_ = 0;                  // good INFO frames heard
   int info_damaged_ = 0;                 // damaged INFO frames heard
-  std::array<float, kTick> rx_tick_{};
-  std::size_t rx_fill_ = 0;
+  TickExchange<kTick> ticks_;          // rx in, tx out, on the 10 ms grid
   // transmit
   DpskModulator modulator_;              // INFO frames
   SampleIndex mod_origin_ = 0;           // absolute sample of modulator_'s sample 0
@@ -113,8 +113,6 @@ class Phase2Session {
   float tone_amp_ = 0, guard_amp_ = 0;   // peak amplitudes
   float tone_sign_ = 1;                  // envelope sign before a pending reversal
   SampleIndex reversal_at_ = -1;         // pending/last reversal sample (-1: none)
-  std::array<float, kTick> tx_tick_{};
-  std::size_t tx_read_ = 0;
   std::array<Phase2Action, Phase2Controller::kMaxActions> pending_{};
   std::size_t pending_count_ = 0;
 };

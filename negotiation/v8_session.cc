@@ -50,23 +50,10 @@ V8Session::V8Session(const V8SessionConfig& config)
 }
 
 void V8Session::process(std::span<const float> rx, std::span<float> tx) noexcept {
-  const std::size_t n = std::min(rx.size(), tx.size());
-  std::size_t i = 0;
-  while (i < n) {
-    const std::size_t k = std::min(n - i, kTick - rx_fill_);  // rx_fill_ == tx_read_
-    std::copy_n(tx_tick_.begin() + static_cast<std::ptrdiff_t>(tx_read_), k, tx.begin() + static_cast<std::ptrdiff_t>(i));
-    std::copy_n(rx.begin() + static_cast<std::ptrdiff_t>(i), k, rx_tick_.begin() + static_cast<std::ptrdiff_t>(rx_fill_));
-    rx_fill_ += k;
-    tx_read_ += k;
-    i += k;
-    position_ += static_cast<SampleIndex>(k);
-    if (rx_fill_ == kTick) {
-      on_rx_tick(position_);
-      rx_fill_ = 0;
-      generate_tick(position_);
-      tx_read_ = 0;
-    }
-  }
+  ticks_.exchange(rx, tx, position_, [this](SampleIndex end) {
+    on_rx_tick(end);
+    generate_tick(end);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -75,7 +62,7 @@ void V8Session::process(std::span<const float> rx, std::span<float> tx) noexcept
 void V8Session::on_rx_tick(SampleIndex now) noexcept {
   if (controller_.finished()) return;
   if (config_.role == V8Role::caller && !ansam_done_) {
-    ansam_.process(rx_tick_, events_);
+    ansam_.process(ticks_.rx(), events_);
     Event e;
     while (events_.pop(e)) {
       if (e.edge == Edge::on) {
@@ -105,7 +92,7 @@ void V8Session::on_rx_tick(SampleIndex now) noexcept {
     demod_running_ = true;
     demod_origin_ = now - static_cast<SampleIndex>(kTick);
   }
-  demod_.process(rx_tick_);
+  demod_.process(ticks_.rx());
   if (demod_.carrier_present() != peer_carrier_) {
     peer_carrier_ = demod_.carrier_present();
     controller_.on_carrier(peer_carrier_, now);
@@ -175,7 +162,7 @@ void V8Session::generate_tick(SampleIndex t0) noexcept {
     }
     const auto from = static_cast<std::size_t>(pos - t0);
     const auto count = static_cast<std::size_t>(next - pos);
-    const std::span<float> out(tx_tick_.data() + from, count);
+    const std::span<float> out(ticks_.tx().data() + from, count);
     switch (mode_) {
       case TxMode::silent: std::fill(out.begin(), out.end(), 0.0f); break;
       case TxMode::tone: tone_gen_->generate(out); break;

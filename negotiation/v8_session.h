@@ -26,6 +26,7 @@
 #include "dsp/v21_modem.h"
 #include "negotiation/v8_bits.h"
 #include "negotiation/v8_codec.h"
+#include "negotiation/tick_exchange.h"
 #include "negotiation/v8_controller.h"
 
 namespace squeal {
@@ -93,8 +94,7 @@ class V8Session {
   EventQueue events_;                  // ansam_ output
   V21Demodulator demod_;               // the peer's V.21 channel
   V8BitReceiver receiver_;             // bits -> frames
-  std::array<float, kTick> rx_tick_{};  // rx samples of the tick being filled
-  std::size_t rx_fill_ = 0;            // samples in rx_tick_
+  TickExchange<kTick> ticks_;          // rx in, tx out, on the 10 ms grid
   bool demod_running_ = false;         // the V.21 receiver has started listening
   SampleIndex demod_origin_ = 0;       // absolute sample of the receiver's sample 0
   bool peer_carrier_ = false;          // the peer's V.21 carrier as of the last tick
@@ -106,8 +106,6 @@ class V8Session {
   ToneGenerator ans_gen_;              // V.25 ANS
   ToneGenerator* tone_gen_ = nullptr;  // the one sending (mode tone)
   V21Modulator modulator_;             // V.21 on our channel
-  std::array<float, kTick> tx_tick_{};  // tx samples of the current tick
-  std::size_t tx_read_ = 0;            // next sample of tx_tick_ to hand out
   TxMode mode_ = TxMode::silent;       // what the transmitter does now
   V8Octets tx_frame_;                  // FSK: sync + octets of the message being repeated
   bool tx_repeat_ = false;             // repeat tx_frame_ (CM/JM) or send once (CJ)
