@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "cli/common.h"
+#include "cli/decode_stage.h"
 
 namespace squeal::cli {
 
@@ -70,11 +71,13 @@ FileResult analyse(const std::string& path, int channel,
   V8Listener v8_listener;
   std::vector<Event> events;
   const auto on_v8 = [&result](const V8Heard& heard) { add_heard(result.v8, heard); };
+  std::vector<std::unique_ptr<DecodeStage>> stages = make_decode_stages();
   std::vector<float> block(4096);
   while (const std::size_t n = source.read(block)) {
     const std::span<const float> samples(block.data(), n);
     analyzer.process(samples, events);
     v8_listener.process(samples, on_v8);
+    for (auto& stage : stages) stage->process(samples);
     if (on_block) on_block(samples);
   }
   analyzer.finish(events);
@@ -84,6 +87,7 @@ FileResult analyse(const std::string& path, int channel,
   }
   result.samples = source.position();
   result.intervals = pair_events(events, result.samples);
+  for (auto& stage : stages) stage->finish(result.samples, result, result.staged);
   return result;
 }
 
@@ -92,6 +96,7 @@ nlohmann::ordered_json all_events(const FileResult& r) {
   std::vector<nlohmann::ordered_json> rows;
   for (const Interval& iv : r.intervals) rows.push_back(interval_json(iv));
   for (const V8Run& run : r.v8) rows.push_back(v8_json(run));
+  for (const auto& e : r.staged) rows.push_back(e);
   std::ranges::stable_sort(rows, {}, [](const nlohmann::ordered_json& j) { return j["start_s"].get<double>(); });
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
   for (auto& row : rows) events.push_back(std::move(row));

@@ -27,6 +27,7 @@ struct FileResult {
   SampleIndex samples = 0;          // samples analysed at 8000 Hz
   std::vector<Interval> intervals;  // tones heard
   std::vector<V8Run> v8;            // V.8 messages heard, repeats collapsed
+  std::vector<nlohmann::ordered_json> staged;  // events from the decode stages (cli/decode_stage.h)
 };
 
 /// Streams the file (channel 0 = mix) through the detectors. `on_block`
