@@ -166,9 +166,10 @@ struct Spec {
   std::function<Pass(std::span<const float>)> squeal;  // built after the target is set
   std::function<Pass(std::span<const std::int16_t>)> reference;
   bool whole_call = false;  // passes are whole calls: audio = the samples each returns
+  std::string no_reference_note{};  // reference column when there is no spandsp equivalent
 };
 
-std::vector<Spec> specs() {
+std::vector<Spec> specs(const std::vector<ExtraBenchmark>& extra) {
   std::vector<Spec> s;
   s.push_back(Spec{
       "goertzel_bank_32", "goertzel (32 tones)", [](double sec) { return mixed_signal(sec, kSeed); },
@@ -209,6 +210,13 @@ std::vector<Spec> specs() {
       "l1l2_analyser", "", [](double sec) { return probe_signal(sec, kSeed); },
       [](double sec) { return static_cast<std::uint64_t>(sec * kSampleRateHz) / 3200; }, squeal_probe_pass,
       [](std::span<const std::int16_t>) { return Pass{}; }});
+  for (const ExtraBenchmark& e : extra) {
+    Spec spec{e.name, "", [](double) { return std::vector<float>(); }, [](double) { return std::uint64_t{1}; },
+              [make = e.make_pass](std::span<const float>) { return Pass(make()); },
+              [](std::span<const std::int16_t>) { return Pass{}; }, true};
+    spec.no_reference_note = e.note;
+    s.push_back(std::move(spec));
+  }
   return s;
 }
 
@@ -261,9 +269,9 @@ std::string table_row(const std::vector<std::string>& cells) {
 
 }  // namespace
 
-std::vector<std::string> benchmark_names() {
+std::vector<std::string> benchmark_names(const std::vector<ExtraBenchmark>& extra) {
   std::vector<std::string> names;
-  for (const Spec& s : specs()) names.push_back(s.name);
+  for (const Spec& s : specs(extra)) names.push_back(s.name);
   return names;
 }
 
@@ -287,12 +295,12 @@ std::vector<BenchResult> run_benchmarks(const BenchOptions& options) {
     throw std::invalid_argument(fmt::format("repetitions {} must be >= 1", options.repetitions));
   }
   std::vector<Spec> selected;
-  for (Spec& s : specs()) {
+  for (Spec& s : specs(options.extra)) {
     if (s.name.find(options.filter) != std::string::npos) selected.push_back(std::move(s));
   }
   if (selected.empty()) {
     std::string have;
-    for (const std::string& n : benchmark_names()) have += (have.empty() ? "" : ", ") + n;
+    for (const std::string& n : benchmark_names(options.extra)) have += (have.empty() ? "" : ", ") + n;
     throw std::invalid_argument(fmt::format("filter '{}' matches no benchmark (have: {})", options.filter, have));
   }
   const std::vector<simd::Target> targets = resolve_targets(options.targets);
@@ -353,7 +361,9 @@ std::vector<BenchResult> run_benchmarks(const BenchOptions& options) {
         r.ratio = best[i] / reference_best;
         r.reference_detections = reference_found;
       } else {
-        r.reference = spec.reference_what.empty() ? "none (spandsp has no equivalent)" : "unavailable";
+        r.reference = !spec.no_reference_note.empty() ? spec.no_reference_note
+                      : spec.reference_what.empty()      ? "none (spandsp has no equivalent)"
+                                                         : "unavailable";
       }
       results.push_back(std::move(r));
     }

@@ -37,6 +37,15 @@ struct BenchResult {
   std::uint64_t expected = 0;              // what the signal contains (blocks, bursts or digits)
 };
 
+/// A benchmark the caller supplies because it lives above this library (e.g.
+/// `squeal decode` over the shared recordings, in cli/). Measured like the
+/// whole-call benchmarks: audio = the samples each pass reports it processed.
+struct ExtraBenchmark {
+  std::string name;                                        // as listed and filtered
+  std::string note;                                        // reference column (no spandsp equivalent)
+  std::function<std::function<std::uint64_t()>()> make_pass;  // called with the SIMD target set
+};
+
 struct BenchOptions {
   std::string filter;                   // run benchmarks whose name contains this ("" = all)
   std::vector<simd::Target> targets;    // empty = simd::available_targets()
@@ -44,10 +53,11 @@ struct BenchOptions {
   double min_cpu_seconds = 0.3;         // CPU time per measurement (> 0)
   int repetitions = 5;                  // measurements per contender; the best is kept (>= 1)
   std::function<void(std::string_view)> progress;  // one line per step (no newline); may be empty
+  std::vector<ExtraBenchmark> extra;    // run after the built-in ones
 };
 
-/// Names of every benchmark, in run order.
-std::vector<std::string> benchmark_names();
+/// Names of every benchmark, in run order (`extra` ones last).
+std::vector<std::string> benchmark_names(const std::vector<ExtraBenchmark>& extra = {});
 
 /// One line describing how the numbers were made (blocks, timing, FTZ, best-of-N).
 std::string method_note(const BenchOptions& options);

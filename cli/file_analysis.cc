@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "cli/common.h"
 #include "cli/decode_stage.h"
@@ -61,33 +62,59 @@ nlohmann::ordered_json v8_json(const V8Run& run) {
   };
 }
 
+struct StreamDecoder::State {
+  ToneAnalyzer analyzer;                              // tone detectors
+  V8Listener v8_listener;                             // V.8 messages on both V.21 channels
+  std::vector<std::unique_ptr<DecodeStage>> stages = make_decode_stages();  // everything else
+  std::vector<Event> events;                          // tone edges so far
+  std::vector<V8Run> v8;                              // V.8 runs so far
+  SampleIndex samples = 0;                            // samples fed
+};
+
+StreamDecoder::StreamDecoder() : state_(std::make_unique<State>()) {}
+StreamDecoder::~StreamDecoder() = default;
+StreamDecoder::StreamDecoder(StreamDecoder&&) noexcept = default;
+StreamDecoder& StreamDecoder::operator=(StreamDecoder&&) noexcept = default;
+
+void StreamDecoder::process(std::span<const float> samples) {
+  State& s = *state_;
+  s.analyzer.process(samples, s.events);
+  s.v8_listener.process(samples, [&s](const V8Heard& heard) { add_heard(s.v8, heard); });
+  for (auto& stage : s.stages) stage->process(samples);
+  s.samples += static_cast<SampleIndex>(samples.size());
+}
+
+FileResult StreamDecoder::finish(FileResult result) {
+  State& s = *state_;
+  s.analyzer.finish(s.events);
+  s.v8_listener.finish([&s](const V8Heard& heard) { add_heard(s.v8, heard); });
+  result.samples = s.samples;
+  result.intervals = pair_events(s.events, s.samples);
+  result.v8 = std::move(s.v8);
+  for (auto& stage : s.stages) stage->finish(result.samples, result, result.staged);
+  return result;
+}
+
+std::uint64_t StreamDecoder::dropped() const noexcept { return state_->analyzer.dropped(); }
+
 FileResult analyse(const std::string& path, int channel,
                    const std::function<void(std::span<const float>)>& on_block) {
   WavSource source(path, {.channel = channel});
   FileResult result;
   result.info = source.info();
   if (!result.info.warning.empty()) fmt::print(stderr, "squeal: warning: {}: {}\n", path, result.info.warning);
-  ToneAnalyzer analyzer;
-  V8Listener v8_listener;
-  std::vector<Event> events;
-  const auto on_v8 = [&result](const V8Heard& heard) { add_heard(result.v8, heard); };
-  std::vector<std::unique_ptr<DecodeStage>> stages = make_decode_stages();
+  StreamDecoder decoder;
   std::vector<float> block(4096);
   while (const std::size_t n = source.read(block)) {
     const std::span<const float> samples(block.data(), n);
-    analyzer.process(samples, events);
-    v8_listener.process(samples, on_v8);
-    for (auto& stage : stages) stage->process(samples);
+    decoder.process(samples);
     if (on_block) on_block(samples);
   }
-  analyzer.finish(events);
-  v8_listener.finish(on_v8);
-  if (analyzer.dropped() != 0) {
-    fmt::print(stderr, "squeal: warning: {}: {} detector events were lost (queue full)\n", path, analyzer.dropped());
+  if (decoder.dropped() != 0) {
+    fmt::print(stderr, "squeal: warning: {}: {} detector events were lost (queue full)\n", path, decoder.dropped());
   }
-  result.samples = source.position();
-  result.intervals = pair_events(events, result.samples);
-  for (auto& stage : stages) stage->finish(result.samples, result, result.staged);
+  result = decoder.finish(std::move(result));
+  if (result.samples != source.position()) throw std::logic_error("decode: sample count mismatch");
   return result;
 }
 

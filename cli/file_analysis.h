@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,28 @@ struct FileResult {
   std::vector<Interval> intervals;  // tones heard
   std::vector<V8Run> v8;            // V.8 messages heard, repeats collapsed
   std::vector<nlohmann::ordered_json> staged;  // events from the decode stages (cli/decode_stage.h)
+};
+
+/// Every detector and decode stage over one 8 kHz stream, fed block by block
+/// (any block sizes: the result does not depend on them). analyse() drives it
+/// from a file; `squeal bench` drives it from memory.
+class StreamDecoder {
+ public:
+  StreamDecoder();
+  ~StreamDecoder();
+  StreamDecoder(StreamDecoder&&) noexcept;
+  StreamDecoder& operator=(StreamDecoder&&) noexcept;
+
+  void process(std::span<const float> samples);
+  /// End of stream: flushes the detectors and fills result.intervals, v8 and
+  /// staged (result.info is left as the caller set it). Call once.
+  FileResult finish(FileResult result = {});
+  /// Detector events lost to a full queue (0 unless a detector floods).
+  [[nodiscard]] std::uint64_t dropped() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;  // detectors, listener, stages, events so far
 };
 
 /// Streams the file (channel 0 = mix) through the detectors. `on_block`
