@@ -6,10 +6,12 @@ namespace squeal::cli {
 
 // Factories, each defined next to its stage (cli/stage_*.cc).
 // (declarations, one per line)
+std::unique_ptr<DecodeStage> make_v22_stage();
 
 std::vector<std::unique_ptr<DecodeStage>> make_decode_stages() {
   std::vector<std::unique_ptr<DecodeStage>> stages;
   // (stages.push_back(make_..._stage()); one per line)
+  stages.push_back(make_v22_stage());
   return stages;
 }
 
