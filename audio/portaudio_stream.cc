@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "audio/device_resampler.h"
 #include "audio/spsc_ring.h"
 
 #if defined(SQUEAL_HAVE_PORTAUDIO) && SQUEAL_HAVE_PORTAUDIO
@@ -195,14 +197,16 @@ struct DuplexStream::Impl {
   DeviceList devices;                       // snapshot the device indices below refer to
   AudioDevice input;                        // the capture device
   AudioDevice output;                       // the playback device
-  double rate_hz = kSampleRateHz;           // both streams' sample rate
+  double rate_hz = kSampleRateHz;           // the DSP rate of read() / write()
+  double device_rate_hz = kSampleRateHz;    // both streams' sample rate
   int input_channels = 1;                   // channels the input stream was opened with
   int output_channels = 1;                  // channels the output stream was opened with
   int input_channel_index = 0;              // 0-based channel kept from the input
   int output_channel_index = 0;             // 0-based channel driven on the output
-  std::size_t prefill_samples = 0;          // zeros the first write() queues for output
-  SpscRing rx;                              // input callback -> read()
-  SpscRing tx;                              // write() -> output callback
+  std::size_t prefill_samples = 0;          // zeros (device rate) the first write() queues for output
+  std::unique_ptr<SpscRing> rx;             // input callback -> read(), device-rate samples
+  std::unique_ptr<SpscRing> tx;             // write() -> output callback, device-rate samples
+  std::unique_ptr<DeviceResampler> resampler;  // device <-> DSP rate on the DSP thread; null at equal rates
   std::vector<float> rx_scratch;            // input callback's de-interleave buffer (callback thread only)
   std::vector<float> tx_scratch;            // output callback's pop buffer (callback thread only)
   AtomicCounts counts;                      // xrun and sample counters
@@ -211,8 +215,7 @@ struct DuplexStream::Impl {
   PaStream* output_stream = nullptr;        // the open output stream
   bool started = false;                     // start() succeeded and stop() has not run
 
-  Impl(const DuplexStreamConfig& c)
-      : rx(c.ring_samples), tx(c.ring_samples), rx_scratch(kScratchSamples), tx_scratch(kScratchSamples) {}
+  Impl() : rx_scratch(kScratchSamples), tx_scratch(kScratchSamples) {}
 
   static int input_callback(const void* in, void*, unsigned long frames, const PaStreamCallbackTimeInfo*,
                             PaStreamCallbackFlags flags, void* user) noexcept {
@@ -226,7 +229,7 @@ struct DuplexStream::Impl {
     for (std::size_t done = 0; done < frames;) {
       const std::size_t chunk = std::min<std::size_t>(frames - done, self.rx_scratch.size());
       for (std::size_t i = 0; i < chunk; ++i) self.rx_scratch[i] = samples[(done + i) * stride + channel];
-      dropped += chunk - self.rx.push(std::span<const float>(self.rx_scratch.data(), chunk));
+      dropped += chunk - self.rx->push(std::span<const float>(self.rx_scratch.data(), chunk));
       done += chunk;
     }
     bump(self.counts.input_samples, frames);
@@ -247,7 +250,7 @@ struct DuplexStream::Impl {
     std::size_t missing = 0;
     for (std::size_t done = 0; done < frames;) {
       const std::size_t chunk = std::min<std::size_t>(frames - done, self.tx_scratch.size());
-      const std::size_t got = self.tx.pop(std::span<float>(self.tx_scratch.data(), chunk));
+      const std::size_t got = self.tx->pop(std::span<float>(self.tx_scratch.data(), chunk));
       std::fill(self.tx_scratch.begin() + static_cast<std::ptrdiff_t>(got),
                 self.tx_scratch.begin() + static_cast<std::ptrdiff_t>(chunk), 0.0f);
       missing += chunk - got;
@@ -265,7 +268,8 @@ struct DuplexStream::Impl {
     return paContinue;
   }
 
-  PaStream* open_one(const AudioDevice& device, AudioDirection direction, int channels, unsigned long frames_per_buffer) {
+  /// The stream parameters for one direction of `device`.
+  static PaStreamParameters parameters(const AudioDevice& device, AudioDirection direction, int channels) {
     const PaDeviceInfo* info = Pa_GetDeviceInfo(device.index);
     PaStreamParameters params{};
     params.device = device.index;
@@ -274,27 +278,56 @@ struct DuplexStream::Impl {
     params.hostApiSpecificStreamInfo = nullptr;
     const bool is_input = direction == AudioDirection::input;
     params.suggestedLatency = info ? (is_input ? info->defaultLowInputLatency : info->defaultLowOutputLatency) : 0.0;
-    const PaStreamParameters* in_params = is_input ? &params : nullptr;
-    const PaStreamParameters* out_params = is_input ? nullptr : &params;
-    const std::string what = "audio device " + device_label(device) + " (" + std::string(direction_name(direction)) + ")";
+    return params;
+  }
 
-    const PaError supported = Pa_IsFormatSupported(in_params, out_params, rate_hz);
-    if (supported == paInvalidSampleRate) {
-      throw std::runtime_error(what + " cannot run at " + std::to_string(static_cast<long>(rate_hz)) +
-                               " Hz (its default rate is " +
-                               std::to_string(static_cast<long>(device.default_sample_rate_hz)) +
-                               " Hz); squeal does not resample device audio yet");
+  static std::string what(const AudioDevice& device, AudioDirection direction) {
+    return "audio device " + device_label(device) + " (" + std::string(direction_name(direction)) + ")";
+  }
+
+  /// True when `device` takes `channels` float32 channels at `rate`; false for
+  /// a rate it refuses; throws for busy and every other refusal.
+  static bool runs_at(const AudioDevice& device, AudioDirection direction, int channels, double rate) {
+    const PaStreamParameters params = parameters(device, direction, channels);
+    const bool is_input = direction == AudioDirection::input;
+    const PaError supported = Pa_IsFormatSupported(is_input ? &params : nullptr, is_input ? nullptr : &params, rate);
+    if (supported == paFormatIsSupported) return true;
+    if (supported == paInvalidSampleRate) return false;
+    if (supported == paDeviceUnavailable) throw std::runtime_error(what(device, direction) + " is busy or unavailable");
+    throw std::runtime_error(what(device, direction) + " does not support " + std::to_string(channels) +
+                             " float32 channel(s) at " + std::to_string(static_cast<long>(rate)) + " Hz: " +
+                             pa_error_text(supported));
+  }
+
+  /// The first of `rates` both devices run at; "rate not supported" naming
+  /// the rates tried and the refusing device's default rate otherwise.
+  double choose_rate(const std::vector<double>& rates) {
+    for (double rate : rates) {
+      if (runs_at(input, AudioDirection::input, input_channels, rate) &&
+          runs_at(output, AudioDirection::output, output_channels, rate)) {
+        return rate;
+      }
     }
-    if (supported == paDeviceUnavailable) throw std::runtime_error(what + " is busy or unavailable");
-    if (supported != paFormatIsSupported) {
-      throw std::runtime_error(what + " does not support " + std::to_string(channels) + " float32 channel(s) at " +
-                               std::to_string(static_cast<long>(rate_hz)) + " Hz: " + pa_error_text(supported));
-    }
+    std::string tried;
+    for (double rate : rates) tried += (tried.empty() ? "" : " nor at ") + std::to_string(static_cast<long>(rate)) + " Hz";
+    const bool input_refuses = !runs_at(input, AudioDirection::input, input_channels, rates.front());
+    const AudioDevice& refusing = input_refuses ? input : output;
+    const auto default_hz = static_cast<long>(refusing.default_sample_rate_hz);
+    const bool default_tried = std::find(rates.begin(), rates.end(), refusing.default_sample_rate_hz) != rates.end();
+    throw std::runtime_error("rate not supported: " + what(refusing, input_refuses ? AudioDirection::input : AudioDirection::output) +
+                             " cannot run at " + tried + "; its default rate is " + std::to_string(default_hz) + " Hz" +
+                             (default_tried ? "" : " (squeal resamples from it: --rate " + std::to_string(default_hz) + ")"));
+  }
+
+  PaStream* open_one(const AudioDevice& device, AudioDirection direction, int channels, unsigned long frames_per_buffer) {
+    const PaStreamParameters params = parameters(device, direction, channels);
+    const bool is_input = direction == AudioDirection::input;
     PaStream* stream = nullptr;
-    const PaError err = Pa_OpenStream(&stream, in_params, out_params, rate_hz, frames_per_buffer, paNoFlag,
+    const PaError err = Pa_OpenStream(&stream, is_input ? &params : nullptr, is_input ? nullptr : &params, device_rate_hz,
+                                      frames_per_buffer, paNoFlag,
                                       is_input ? &Impl::input_callback : &Impl::output_callback, this);
-    if (err == paDeviceUnavailable) throw std::runtime_error(what + " is busy or unavailable");
-    if (err != paNoError) throw std::runtime_error("cannot open " + what + ": " + pa_error_text(err));
+    if (err == paDeviceUnavailable) throw std::runtime_error(what(device, direction) + " is busy or unavailable");
+    if (err != paNoError) throw std::runtime_error("cannot open " + what(device, direction) + ": " + pa_error_text(err));
     return stream;
   }
 
@@ -304,6 +337,33 @@ struct DuplexStream::Impl {
     input_stream = output_stream = nullptr;
   }
 };
+
+namespace {
+
+/// The JACK server PortAudio's JACK host API looks for.
+std::string jack_server_name() {
+  const char* name = std::getenv("JACK_DEFAULT_SERVER");
+  return name != nullptr && *name != '\0' ? name : "default";
+}
+
+/// find_device(), and when nothing matches while PortAudio sees no JACK
+/// device, the error says first that no audio server answers and what to do.
+const AudioDevice& find_device_or_say_why(const DeviceList& devices, std::string_view name, AudioDirection direction) {
+  try {
+    return find_device(devices, name, direction);
+  } catch (const std::runtime_error& e) {
+    if (std::any_of(devices.begin(), devices.end(), [](const AudioDevice& d) { return d.host_api.find("JACK") != std::string::npos; })) {
+      throw;
+    }
+    const std::string server = jack_server_name();
+    throw std::runtime_error("no audio server: the JACK server '" + server + "' is not running" +
+                             (devices.empty() ? " and PortAudio sees no other audio device" : "") +
+                             ". Start the loopback cable with tools/jack-cable.sh start (server 'squeal'), or name a "
+                             "running JACK server with --jack-server NAME (or JACK_DEFAULT_SERVER).\n" + e.what());
+  }
+}
+
+}  // namespace
 
 DeviceList list_devices() {
   PortAudioLibrary library;
@@ -321,13 +381,15 @@ DuplexStream::DuplexStream(const DuplexStreamConfig& config) {
                                 " samples is too small (needs >= 256 and >= twice the prefill of " +
                                 std::to_string(config.prefill_samples) + ")");
   }
-  impl_ = std::make_unique<Impl>(config);
+  if (config.device_rate_hz < 0 || !std::isfinite(config.device_rate_hz)) {
+    throw std::invalid_argument("device rate " + std::to_string(config.device_rate_hz) + " Hz must be > 0 (or 0: automatic)");
+  }
+  impl_ = std::make_unique<Impl>();
   Impl& s = *impl_;
   s.devices = enumerate();
-  s.input = find_device(s.devices, config.input_device, AudioDirection::input);
-  s.output = find_device(s.devices, config.output_device, AudioDirection::output);
+  s.input = find_device_or_say_why(s.devices, config.input_device, AudioDirection::input);
+  s.output = find_device_or_say_why(s.devices, config.output_device, AudioDirection::output);
   s.rate_hz = config.sample_rate_hz;
-  s.prefill_samples = config.prefill_samples;
   if (config.input_channel > s.input.max_input_channels) {
     throw std::runtime_error("input channel " + std::to_string(config.input_channel) + " does not exist on audio device " +
                              device_label(s.input) + ", which has " + std::to_string(s.input.max_input_channels));
@@ -341,6 +403,22 @@ DuplexStream::DuplexStream(const DuplexStreamConfig& config) {
   s.output_channels = std::max(config.output_channel, std::min(2, s.output.max_output_channels));
   s.input_channel_index = config.input_channel - 1;
   s.output_channel_index = config.output_channel - 1;
+  // The rates to try, in order (DuplexStreamConfig::device_rate_hz).
+  std::vector<double> rates;
+  if (config.device_rate_hz > 0) {
+    rates = {config.device_rate_hz, config.sample_rate_hz};
+  } else {
+    rates = {config.sample_rate_hz, s.input.default_sample_rate_hz, s.output.default_sample_rate_hz};
+  }
+  std::erase_if(rates, [](double r) { return !(r > 0); });
+  rates.erase(std::unique(rates.begin(), rates.end()), rates.end());
+  s.device_rate_hz = s.choose_rate(rates);
+  const double device_per_dsp = s.device_rate_hz / s.rate_hz;
+  if (s.device_rate_hz != s.rate_hz) s.resampler = std::make_unique<DeviceResampler>(s.device_rate_hz, s.rate_hz);
+  const auto ring = static_cast<std::size_t>(std::ceil(static_cast<double>(config.ring_samples) * std::max(1.0, device_per_dsp)));
+  s.rx = std::make_unique<SpscRing>(ring);
+  s.tx = std::make_unique<SpscRing>(ring);
+  s.prefill_samples = static_cast<std::size_t>(std::llround(static_cast<double>(config.prefill_samples) * device_per_dsp));
   const unsigned long frames = config.frames_per_buffer == 0 ? paFramesPerBufferUnspecified
                                                              : static_cast<unsigned long>(config.frames_per_buffer);
   try {
@@ -362,8 +440,9 @@ void DuplexStream::start() {
   Impl& s = *impl_;
   stop();
   // Both streams are stopped: this thread is the only one touching the rings.
-  s.rx.discard(s.rx.available());
-  s.tx.discard(s.tx.available());
+  s.rx->discard(s.rx->available());
+  s.tx->discard(s.tx->available());
+  if (s.resampler) s.resampler->reset();
   s.tx_armed.store(false);
   for (auto* c : {&s.counts.rx_overrun_samples, &s.counts.rx_overrun_events, &s.counts.tx_underrun_samples,
                   &s.counts.tx_underrun_events, &s.counts.pa_input_overflow, &s.counts.pa_input_underflow,
@@ -400,12 +479,13 @@ constexpr auto kPollInterval = std::chrono::milliseconds(1);  // read()/write() 
 
 std::size_t DuplexStream::read(std::span<float> out, std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
+  auto take = [&s](std::span<float> to) { return s.resampler ? s.resampler->read_from(*s.rx, to) : s.rx->pop(to); };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t done = s.rx.pop(out);
+  std::size_t done = take(out);
   while (done < out.size()) {
     if (std::chrono::steady_clock::now() >= deadline || !running()) break;
     std::this_thread::sleep_for(kPollInterval);
-    done += s.rx.pop(out.subspan(done));
+    done += take(out.subspan(done));
   }
   return done;
 }
@@ -415,21 +495,24 @@ std::size_t DuplexStream::write(std::span<const float> in, std::chrono::millisec
   if (!s.tx_armed.load(std::memory_order_relaxed)) {
     // Until now the output played silence; from here on it must never run dry,
     // so give it prefill_samples of slack ahead of the DSP thread's samples.
-    s.tx.push_zeros(s.prefill_samples);
+    s.tx->push_zeros(s.prefill_samples);
     s.tx_armed.store(true, std::memory_order_relaxed);
   }
+  auto give = [&s](std::span<const float> from) { return s.resampler ? s.resampler->write_to(*s.tx, from) : s.tx->push(from); };
+  auto drained = [&s] { return !s.resampler || s.resampler->tx_drained(); };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t done = s.tx.push(in);
-  while (done < in.size()) {
+  std::size_t done = give(in);
+  while (done < in.size() || !drained()) {
     if (std::chrono::steady_clock::now() >= deadline || !running()) break;
     std::this_thread::sleep_for(kPollInterval);
-    done += s.tx.push(in.subspan(done));
+    done += give(in.subspan(done));
   }
   return done;
 }
 
-std::size_t DuplexStream::readable() const noexcept { return impl_->rx.available(); }
-std::size_t DuplexStream::writable() const noexcept { return impl_->tx.free_space(); }
+// At the device rate: what the rings hold, not counting the resampler's leftovers.
+std::size_t DuplexStream::readable() const noexcept { return impl_->rx->available(); }
+std::size_t DuplexStream::writable() const noexcept { return impl_->tx->free_space(); }
 
 XrunCounts DuplexStream::xruns() const noexcept {
   const AtomicCounts& c = impl_->counts;
@@ -443,6 +526,8 @@ XrunCounts DuplexStream::xruns() const noexcept {
 const AudioDevice& DuplexStream::input_device() const noexcept { return impl_->input; }
 const AudioDevice& DuplexStream::output_device() const noexcept { return impl_->output; }
 double DuplexStream::sample_rate_hz() const noexcept { return impl_->rate_hz; }
+double DuplexStream::device_rate_hz() const noexcept { return impl_->device_rate_hz; }
+bool DuplexStream::resampling() const noexcept { return impl_->resampler != nullptr; }
 
 // PortAudio 19.6's JACK host API reports 2^32 frames here (an unsigned -1).
 constexpr double kImplausibleLatencyS = 60;
@@ -484,6 +569,8 @@ XrunCounts DuplexStream::xruns() const noexcept { return {}; }
 const AudioDevice& DuplexStream::input_device() const noexcept { return impl_->none; }
 const AudioDevice& DuplexStream::output_device() const noexcept { return impl_->none; }
 double DuplexStream::sample_rate_hz() const noexcept { return 0; }
+double DuplexStream::device_rate_hz() const noexcept { return 0; }
+bool DuplexStream::resampling() const noexcept { return false; }
 double DuplexStream::input_latency_s() const noexcept { return 0; }
 double DuplexStream::output_latency_s() const noexcept { return 0; }
 

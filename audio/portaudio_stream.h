@@ -10,11 +10,15 @@
 // timeout) for samples or room. Everything else (open, start, stop) is for the
 // controlling thread, which may be the DSP thread.
 //
-// Samples are mono float32 at the stream rate (default kSampleRateHz, 8000).
+// read() and write() deal in mono float32 at the DSP rate (default
+// kSampleRateHz, 8000). The devices run at the device rate: the DSP rate when
+// they accept it, else another (DuplexStreamConfig::device_rate_hz); then the
+// DSP thread converts inside read() / write() (audio/device_resampler.h) while
+// the callbacks still only move raw device-rate samples through the rings.
 // The input stream is opened with at least `input_channel` channels and
 // only that one is kept; the output stream writes `output_channel` and zeros
-// every other channel it opened. squeal does not resample device audio yet: a
-// device that cannot run at the requested rate is an error naming both rates.
+// every other channel it opened. When no rate tried opens, the error names the
+// rates tried and the device's default rate.
 //
 // Without PortAudio at build time (SQUEAL_HAVE_PORTAUDIO undefined) the API is
 // still declared; list_devices() and DuplexStream's constructor throw
@@ -77,17 +81,22 @@ void use_jack_server_by_default(std::string_view server);
 struct DuplexStreamConfig {
   std::string input_device;                          // name or substring (find_device); "" = default input
   std::string output_device;                         // name or substring; "" = default output
-  double sample_rate_hz = kSampleRateHz;             // both streams run at this rate, no resampling
+  double sample_rate_hz = kSampleRateHz;             // the DSP rate: read() and write() deal in it
+  double device_rate_hz = 0;                         // rate to open the devices at. 0: sample_rate_hz, or if a
+                                                     // device refuses it the input device's default rate;
+                                                     // R > 0: R, or if refused sample_rate_hz. Resampled
+                                                     // on the DSP thread whenever it differs from sample_rate_hz
   int input_channel = 1;                             // 1-based channel of the input device to keep
   int output_channel = 1;                            // 1-based channel of the output device to drive
   std::size_t frames_per_buffer = 0;                 // callback size; 0 lets PortAudio / the host choose
-  std::size_t ring_samples = 16384;                  // each ring's capacity (rounded up to 2^k), 2 s at 8 kHz
-  std::size_t prefill_samples = 512;                 // zeros the first write() queues ahead of its samples:
+  std::size_t ring_samples = 16384;                  // each ring's capacity at the DSP rate (2 s at 8 kHz;
+                                                     // scaled to the device rate, rounded up to 2^k)
+  std::size_t prefill_samples = 512;                 // zeros (DSP-rate samples) the first write() queues ahead of its samples:
                                                      // the output's slack against DSP-thread jitter (>= the
                                                      // DSP block and the device period; adds to the latency)
 };
 
-/// Counts since start(). "Samples" counters count samples lost or invented;
+/// Counts since start(), at the device rate. "Samples" counters count samples lost or invented;
 /// "events" count callbacks in which it happened.
 struct XrunCounts {
   std::uint64_t rx_overrun_samples = 0;     // input samples dropped: RX ring full (the DSP thread read too slowly)
@@ -111,8 +120,10 @@ struct XrunCounts {
 class DuplexStream {
  public:
   /// Opens both devices (not started). Throws std::runtime_error naming the
-  /// device for: PortAudio start-up failure, no such device (with the list),
-  /// channel out of range, rate not supported, device busy or failing to open;
+  /// device for: PortAudio start-up failure, no such device (with the list;
+  /// "no audio server" naming the JACK server when PortAudio sees no JACK
+  /// device), channel out of range, rate not supported (naming the rates
+  /// tried), device busy or failing to open;
   /// std::invalid_argument for a bad config value (rate <= 0, ring too small).
   explicit DuplexStream(const DuplexStreamConfig& config);
   ~DuplexStream();  // stops and closes
@@ -126,12 +137,14 @@ class DuplexStream {
   void stop() noexcept;
   bool running() const noexcept;
 
-  /// DSP thread: fills `out` with received samples, waiting up to `timeout`
+  /// DSP thread: fills `out` with received samples (DSP rate), waiting up to `timeout`
   /// for them to arrive. Returns how many were written (< out.size() only on
   /// time-out or when the stream is not running).
   std::size_t read(std::span<float> out, std::chrono::milliseconds timeout);
   /// DSP thread: queues `in` for output, waiting up to `timeout` for room.
-  /// Returns how many were queued (< in.size() only on time-out or when not running).
+  /// Returns how many were queued (< in.size() only on time-out or when not
+  /// running). When resampling, it also waits until every converted sample is
+  /// in the ring; what still did not fit at time-out goes first next time.
   std::size_t write(std::span<const float> in, std::chrono::milliseconds timeout);
 
   /// Received samples waiting to be read; room for samples to be written.
@@ -142,7 +155,12 @@ class DuplexStream {
 
   const AudioDevice& input_device() const noexcept;
   const AudioDevice& output_device() const noexcept;
+  /// The DSP rate of read() / write().
   double sample_rate_hz() const noexcept;
+  /// The rate both devices were opened at.
+  double device_rate_hz() const noexcept;
+  /// True when read() / write() convert between the two.
+  bool resampling() const noexcept;
   /// PortAudio's reported latencies of the open streams, in seconds; -1 when
   /// implausible (PortAudio 19.6 on JACK reports 2^32 frames). Measured through
   /// the JACK cable at period 256: write() on one side to read() on the other

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -19,9 +22,21 @@ struct DevicesArgs {
   std::string jack_server = "squeal";
 };
 
+/// The JACK server PortAudio looked for (JACK_DEFAULT_SERVER), for messages.
+std::string jack_server_in_use() {
+  const char* name = std::getenv("JACK_DEFAULT_SERVER");
+  return name != nullptr && *name != '\0' ? name : "default";
+}
+
 void run_devices(const DevicesArgs& args) {
   use_jack_server_by_default(args.jack_server);
   const DeviceList devices = list_devices();
+  const bool jack_seen =
+      std::any_of(devices.begin(), devices.end(), [](const AudioDevice& d) { return d.host_api.find("JACK") != std::string::npos; });
+  if (!jack_seen) {  // on stderr, so --json output stays one document
+    fmt::print(stderr, "no JACK server '{}' answers{}; for the loopback cable: tools/jack-cable.sh start\n",
+               jack_server_in_use(), devices.empty() ? " and PortAudio sees no other audio device" : "");
+  }
   if (args.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const AudioDevice& d : devices) {
@@ -37,10 +52,7 @@ void run_devices(const DevicesArgs& args) {
     fmt::print("{}\n", out.dump(2));
     return;
   }
-  if (devices.empty()) {
-    fmt::print("PortAudio sees no audio devices (for the JACK loopback cable: tools/jack-cable.sh start)\n");
-    return;
-  }
+  if (devices.empty()) return;  // said above
   fmt::print("{:>5}  {:<28} {:<28} {:>3} {:>4} {:>9}\n", "index", "name", "host API", "in", "out", "rate Hz");
   for (const AudioDevice& d : devices) {
     std::string name = d.name;

@@ -1,7 +1,9 @@
 // `squeal call` / `squeal answer`: one side of a modem start-up (V.8, then
 // V.34 phase 2) on live audio devices through PortAudio. The PortAudio
 // callbacks only move samples through lock-free rings (audio/portaudio_stream.h);
-// this thread runs the same CallSession as `loopback`.
+// this thread runs the same CallSession as `loopback`, at 8000 Hz. A device
+// that cannot run at 8000 Hz (or --rate R) is opened at another rate and
+// resampled on this thread inside DuplexStream::read()/write().
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -27,7 +29,7 @@ namespace {
 struct LiveArgs {
   V8Role role = V8Role::caller;
   std::string device, in, out;
-  double rate_hz = 8000;
+  double rate_hz = 0;  // device rate; 0: 8000 if the devices take it, else their default rate
   int channel = 1;
   double level_dbm0 = -13;
   double timeout_s = 30;
@@ -37,6 +39,23 @@ struct LiveArgs {
   std::string menu;
   std::string jack_server = "squeal";
 };
+
+/// Why V.8 is still pending at the time-out, from what was heard so far.
+std::string pending_v8_reason(V8Role role, const V8Result& v8) {
+  if (role == V8Role::caller) {
+    if (v8.answer_tone == Signal::tone) return "no answer tone (ANSam) was heard: no modem answered (no_answer_tone)";
+    if (!v8.heard_far_menu) {
+      return fmt::format("{} was heard but no two identical JMs arrived (no_jm)", signal_name(v8.answer_tone));
+    }
+    return "JM was heard but the call did not complete";
+  }
+  if (v8.frames_heard == 0) return "no CM was heard: no calling modem on the line (no_cm)";
+  if (!v8.heard_far_menu) {
+    return fmt::format("{} V.8 frame(s) heard ({} damaged) but no two identical CMs (no_cm)", v8.frames_heard,
+                       v8.frames_damaged);
+  }
+  return "JM was sent but no CJ arrived (no_cj)";
+}
 
 int run_live(const LiveArgs& a) {
   simd::enable_flush_to_zero();
@@ -57,7 +76,8 @@ int run_live(const LiveArgs& a) {
   DuplexStreamConfig sc;
   sc.input_device = a.in.empty() ? a.device : a.in;
   sc.output_device = a.out.empty() ? a.device : a.out;
-  sc.sample_rate_hz = a.rate_hz;
+  sc.sample_rate_hz = kSampleRateHz;
+  sc.device_rate_hz = a.rate_hz;
   sc.input_channel = a.channel;
   sc.output_channel = a.channel;
   DuplexStream stream(sc);  // throws naming the device, listing those that exist
@@ -99,7 +119,7 @@ int run_live(const LiveArgs& a) {
   const bool connected = v8.outcome == V8Outcome::connected && phase2_ok;
   std::string reason;
   if (v8.outcome == V8Outcome::pending) {
-    reason = fmt::format("time-out after {:g} s: the far modem never completed V.8", a.timeout_s);
+    reason = fmt::format("time-out after {:g} s: the far modem never completed V.8: {}", a.timeout_s, pending_v8_reason(a.role, v8));
   } else if (v8.outcome != V8Outcome::connected) {
     reason = std::string(failure_description(v8.failure));
   } else if (!phase2_ok) {
@@ -115,19 +135,30 @@ int run_live(const LiveArgs& a) {
     doc["mode"] = v8.mode ? nlohmann::ordered_json(std::string(modulation_token(*v8.mode))) : nlohmann::ordered_json();
     doc["v8"] = result_json(session.v8());
     doc["phase2"] = phase2_json(session);
-    doc["devices"] = {{"input", stream.input_device().name}, {"output", stream.output_device().name}, {"rate_hz", a.rate_hz}};
+    doc["devices"] = {{"input", stream.input_device().name},
+                      {"output", stream.output_device().name},
+                      {"rate_hz", stream.device_rate_hz()},
+                      {"dsp_rate_hz", stream.sample_rate_hz()},
+                      {"resampled", stream.resampling()}};
     doc["xruns"] = {{"total", x.total()},
                     {"rx_overrun_events", x.rx_overrun_events},
                     {"tx_underrun_events", x.tx_underrun_events},
                     {"device_flags", x.pa_input_overflow + x.pa_input_underflow + x.pa_output_overflow + x.pa_output_underflow},
+                    {"input_overflow", x.pa_input_overflow},
+                    {"input_underflow", x.pa_input_underflow},
+                    {"output_underflow", x.pa_output_underflow},
+                    {"output_overflow", x.pa_output_overflow},
+                    {"input_samples", x.input_samples},
+                    {"output_samples", x.output_samples},
                     {"input_stalls", starved}};
     nlohmann::ordered_json events = nlohmann::ordered_json::array();
     for (const TimelineRow& r : timeline_rows({&session.v8()})) events.push_back(row_json(r));
     doc["events"] = events;
     fmt::print("{}\n", doc.dump(2));
   } else {
-    fmt::print("squeal {} on {} -> {} at {:g} Hz\n", role_name(a.role), stream.input_device().name,
-               stream.output_device().name, a.rate_hz);
+    fmt::print("squeal {} on {} -> {} at {:g} Hz{}\n", role_name(a.role), stream.input_device().name,
+               stream.output_device().name, stream.device_rate_hz(),
+               stream.resampling() ? fmt::format(" (resampled to {:g} Hz)", stream.sample_rate_hz()) : "");
     for (const TimelineRow& r : timeline_rows({&session.v8()})) {
       fmt::print("  {:7.3f}  {}\n", samples_to_seconds(r.entry.start), row_text(r));
     }
@@ -160,7 +191,10 @@ void register_one(CLI::App& app, V8Role role) {
   cmd->add_option("--device", args->device, "Input and output device (name or unique substring); default: the system's");
   cmd->add_option("--in", args->in, "Input device (overrides --device)");
   cmd->add_option("--out", args->out, "Output device (overrides --device)");
-  cmd->add_option("--rate", args->rate_hz, "Device sample rate (Hz); squeal runs at 8000")->capture_default_str();
+  cmd->add_option("--rate", args->rate_hz,
+                  "Device sample rate (Hz), resampled to squeal's 8000 (else 8000 is tried); "
+                  "default: 8000, or the device's default rate when it cannot run at 8000")
+      ->check(CLI::Range(1000.0, 384000.0));
   cmd->add_option("--channel", args->channel, "Device channel to use, 1..N")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--level", args->level_dbm0, "Nominal transmit level (dBm0)")->capture_default_str()->check(CLI::Range(-40.0, 0.0));
   cmd->add_option("--timeout", args->timeout_s, "Give up after this many seconds")->capture_default_str()->check(CLI::Range(1.0, 600.0));

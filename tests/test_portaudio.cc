@@ -1,7 +1,8 @@
 // audio/spsc_ring.h, device lookup, and (when PortAudio and JACK are present)
 // DuplexStream through the JACK loopback cable (tools/jack-cable.sh): a caller
 // (out cableA, in cableB) and an answerer (out cableB, in cableA) in this one
-// process exchange tones, and `squeal devices --json` lists the cable.
+// process exchange tones, and `squeal devices --json` lists the cable; the
+// device resampler (audio/device_resampler.h) 8 kHz -> 48 kHz -> 8 kHz.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "audio/device_resampler.h"
 #include "audio/portaudio_stream.h"
 #include "audio/spsc_ring.h"
 
@@ -107,6 +109,122 @@ TEST_CASE("find_device matches exactly, then by unique substring, and lists the 
     CHECK(std::string(e.what()).find("ambiguous") != std::string::npos);
   }
   CHECK_THROWS_AS(find_device(devices, "nosuch", AudioDirection::input), std::runtime_error);
+}
+
+namespace {
+
+/// Mean-square power of x (sampled at rate_hz) at freq_hz: Goertzel, a full-scale sine gives 0.5.
+double tone_power_at(std::span<const float> x, double freq_hz, double rate_hz) {
+  const double w = 2 * std::numbers::pi * freq_hz / rate_hz;
+  double re = 0, im = 0;
+  for (std::size_t n = 0; n < x.size(); ++n) {
+    re += x[n] * std::cos(w * static_cast<double>(n));
+    im -= x[n] * std::sin(w * static_cast<double>(n));
+  }
+  const double amp = 2 * std::hypot(re, im) / static_cast<double>(x.size());
+  return amp * amp / 2;
+}
+
+double mean_square_of(std::span<const float> x) {
+  double sum = 0;
+  for (float v : x) sum += static_cast<double>(v) * v;
+  return x.empty() ? 0 : sum / static_cast<double>(x.size());
+}
+
+std::vector<float> sine(std::size_t n, double freq_hz, double rate_hz, double amplitude) {
+  std::vector<float> x(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = static_cast<float>(amplitude * std::sin(2 * std::numbers::pi * freq_hz * static_cast<double>(i) / rate_hz));
+  }
+  return x;
+}
+
+/// `dsp` through a DeviceResampler's TX side (write_to in `chunk`-sample
+/// pieces) into a ring, the ring's device-rate samples straight into the RX
+/// side, read back (read_from in `chunk`-sample pieces): the cable without
+/// the cable. Returns {device-rate samples, DSP-rate samples read back}.
+std::pair<std::vector<float>, std::vector<float>> round_trip(const std::vector<float>& dsp, double device_rate_hz,
+                                                            std::size_t chunk) {
+  DeviceResampler resampler(device_rate_hz, 8000);
+  SpscRing tx(1 << 17), rx(1 << 17);
+  std::vector<float> device;
+  std::vector<float> moved(4096);
+  for (std::size_t at = 0; at < dsp.size();) {
+    const std::size_t n = std::min(chunk, dsp.size() - at);
+    at += resampler.write_to(tx, std::span<const float>(dsp.data() + at, n));
+    for (std::size_t got; (got = tx.pop(moved)) > 0;) device.insert(device.end(), moved.begin(), moved.begin() + static_cast<std::ptrdiff_t>(got));
+  }
+  while (!resampler.tx_drained()) {
+    resampler.write_to(tx, {});
+    for (std::size_t got; (got = tx.pop(moved)) > 0;) device.insert(device.end(), moved.begin(), moved.begin() + static_cast<std::ptrdiff_t>(got));
+  }
+  std::vector<float> back;
+  std::vector<float> out(chunk);
+  for (std::size_t at = 0; at < device.size();) {
+    at += rx.push(std::span<const float>(device.data() + at, std::min<std::size_t>(4096, device.size() - at)));
+    for (std::size_t got; (got = resampler.read_from(rx, out)) > 0;) back.insert(back.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(got));
+  }
+  return {device, back};
+}
+
+}  // namespace
+
+TEST_CASE("device resampler 8 kHz -> 48 kHz -> 8 kHz keeps a tone's level within 0.1 dB and its frequency, in any chunking") {
+  for (const double freq_hz : {400.0, 1000.0, 1800.0, 3300.0}) {
+    CAPTURE(freq_hz);
+    const std::vector<float> dsp = sine(16000, freq_hz, 8000, 0.5);  // 2 s
+    const auto [device, back] = round_trip(dsp, 48000, 160);
+    // Rate: 6 device samples per DSP sample, and all of them back (but the
+    // filters' tails, which are still in the resampler).
+    CHECK(static_cast<double>(device.size()) == doctest::Approx(6.0 * 16000).epsilon(0.001));
+    CHECK(static_cast<double>(back.size()) == doctest::Approx(16000).epsilon(0.003));
+    REQUIRE(back.size() > 12000);
+    // At 48 kHz: the same tone (power at freq_hz, 0.5^2/2), nothing elsewhere.
+    const std::span<const float> mid_device(device.data() + 24000, 48000);
+    CHECK(std::fabs(10 * std::log10(mean_square_of(mid_device) / 0.125)) < 0.05);
+    CHECK(tone_power_at(mid_device, freq_hz, 48000) > 0.999 * mean_square_of(mid_device));
+    CHECK(tone_power_at(mid_device, 8000 - freq_hz, 48000) < 1e-6 * 0.125);  // first image, >= 60 dB down
+    // Back at 8 kHz: level within 0.1 dB, the power at freq_hz (2 Hz bins
+    // over 0.5 s: a frequency error of 1 Hz would lose ~40 % of it).
+    const std::span<const float> mid_back(back.data() + 4000, 4000);
+    const double level_db = 10 * std::log10(mean_square_of(mid_back) / 0.125);
+    MESSAGE("round trip at ", freq_hz, " Hz: ", level_db, " dB");
+    CHECK(std::fabs(level_db) < 0.1);
+    CHECK(tone_power_at(mid_back, freq_hz, 8000) > 0.999 * mean_square_of(mid_back));
+  }
+  // Chunk-invariant: 1, 37, 160 and 1024-sample pieces give identical samples both ways.
+  std::vector<float> speech_like(8000);
+  for (std::size_t i = 0; i < speech_like.size(); ++i) {
+    const double t = static_cast<double>(i) / 8000;
+    speech_like[i] = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 700 * t) * std::sin(2 * std::numbers::pi * 3 * t) +
+                                        0.2 * std::sin(2 * std::numbers::pi * 2400 * t + 1));
+  }
+  const auto reference = round_trip(speech_like, 48000, 160);
+  for (const std::size_t chunk : {1u, 37u, 1024u}) {
+    CAPTURE(chunk);
+    const auto other = round_trip(speech_like, 48000, chunk);
+    CHECK(other.first == reference.first);
+    CHECK(other.second == reference.second);
+  }
+  // 44.1 kHz, a ratio that is not an integer: the tone still comes back at its level.
+  const auto [device441, back441] = round_trip(sine(16000, 1000, 8000, 0.5), 44100, 160);
+  CHECK(static_cast<double>(device441.size()) == doctest::Approx(16000 * 44100.0 / 8000).epsilon(0.001));
+  REQUIRE(back441.size() > 12000);
+  CHECK(std::fabs(10 * std::log10(mean_square_of(std::span<const float>(back441.data() + 4000, 4000)) / 0.125)) < 0.1);
+}
+
+TEST_CASE("rate converter rejects bad rates naming them") {
+  CHECK_THROWS_AS(RateConverter(0, 8000), std::invalid_argument);
+  CHECK_THROWS_AS(RateConverter(8000, -1), std::invalid_argument);
+  try {
+    RateConverter(8000, 192000);
+    FAIL("a 24x ratio was accepted");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("192000") != std::string::npos);
+  }
+  RateConverter down(48000, 8000);
+  CHECK(down.cutoff_hz() == 3900);
+  CHECK(down.max_output(600) >= 100);
 }
 
 namespace {
@@ -217,19 +335,25 @@ TEST_CASE("a tone each way through the JACK loopback cable arrives intact") {
     CHECK(found == 2);
   }
 
-  {  // the cable runs at 8000 Hz only, and the error says so naming the device
+  {  // the cable runs at 8000 Hz only: asked for 16000, the stream falls back to 8000, no resampling
+    DuplexStreamConfig config;
+    config.output_device = "cableA";
+    config.input_device = "cableB";
+    config.device_rate_hz = 16000;
+    DuplexStream stream(config);
+    CHECK(stream.device_rate_hz() == 8000);
+    CHECK(stream.sample_rate_hz() == 8000);
+    CHECK_FALSE(stream.resampling());
+  }
+  {  // a 16 kHz DSP side on the 8 kHz cable: opened at the device's default rate, resampled
     DuplexStreamConfig config;
     config.output_device = "cableA";
     config.input_device = "cableB";
     config.sample_rate_hz = 16000;
-    try {
-      DuplexStream stream(config);
-      FAIL("opened the 8000 Hz cable at 16000 Hz");
-    } catch (const std::runtime_error& e) {
-      const std::string what = e.what();
-      CHECK(what.find("cannot run at 16000 Hz") != std::string::npos);
-      CHECK(what.find("'cableB'") != std::string::npos);
-    }
+    DuplexStream stream(config);
+    CHECK(stream.device_rate_hz() == 8000);
+    CHECK(stream.sample_rate_hz() == 16000);
+    CHECK(stream.resampling());
   }
 
   {  // a caller and an answerer stream

@@ -3,21 +3,26 @@
 # "The loopback audio cable"): a JACK 2 server with the dummy backend at 8000 Hz
 # and two pass-through clients, cableA and cableB, unlinked from system:*.
 #
-#   tools/jack-cable.sh start    start what is not running yet (idempotent)
-#   tools/jack-cable.sh stop     stop exactly the processes this script started
-#   tools/jack-cable.sh status   say what runs; exit 0 when the cable is complete
+#   tools/jack-cable.sh start [--rate HZ]   start what is not running yet (idempotent);
+#                                           fails if the server runs at another rate
+#   tools/jack-cable.sh stop                stop exactly the processes this script started
+#   tools/jack-cable.sh status              say what runs (and the rate); exit 0 when complete
+#
+# A cable at 48000 Hz (squeal resamples; its devices then report 48000):
+#   tools/jack-cable.sh stop; tools/jack-cable.sh start --rate 48000
 #
 #   caller:   output device cableA, input device cableB
 #   answerer: output device cableB, input device cableA
 #
 # Clients find the server with JACK_DEFAULT_SERVER=squeal (squeal's audio
 # commands set it when it is unset). Environment: SQUEAL_JACK_SERVER (name,
-# default squeal), SQUEAL_JACK_RATE (8000), SQUEAL_JACK_PERIOD (256 frames).
+# default squeal), SQUEAL_CABLE_RATE or SQUEAL_JACK_RATE (8000; --rate wins),
+# SQUEAL_JACK_PERIOD (256 frames).
 # State (pids, log, lock) lives in $XDG_RUNTIME_DIR or /tmp. Installs nothing.
 set -uo pipefail
 
 server=${SQUEAL_JACK_SERVER:-squeal}
-rate=${SQUEAL_JACK_RATE:-8000}
+rate=${SQUEAL_CABLE_RATE:-${SQUEAL_JACK_RATE:-8000}}
 period=${SQUEAL_JACK_PERIOD:-256}
 state_dir=${XDG_RUNTIME_DIR:-/tmp}
 state_file="$state_dir/squeal-jack-cable-$server.pids"
@@ -39,6 +44,7 @@ need_tools() {
 }
 
 server_answers() { jack_lsp >/dev/null 2>&1; }
+server_rate() { jack_samplerate 2>/dev/null | tr -dc '0-9'; }
 client_present() { jack_lsp 2>/dev/null | grep -q "^$1:"; }
 
 # pid_of NAME: the recorded pid for NAME if that process still runs the expected program.
@@ -91,7 +97,12 @@ start() {
       sleep 0.1
     done
   else
-    say "JACK server '$server' already answers"
+    local running_rate
+    running_rate=$(server_rate)
+    if [ -n "$running_rate" ] && [ "$running_rate" != "$rate" ]; then
+      fail "JACK server '$server' already runs at $running_rate Hz, not $rate Hz; stop it first: $0 stop"
+    fi
+    say "JACK server '$server' already answers (${running_rate:-?} Hz)"
   fi
   for cable in "${cables[@]}"; do
     if client_present "$cable"; then
@@ -117,7 +128,7 @@ start() {
       ((++tries > 30)) && fail "could not unlink $cable from system:*"
     done
   done
-  say "cable ready on server '$server': caller out=cableA in=cableB, answerer out=cableB in=cableA"
+  say "cable ready on server '$server' at $rate Hz: caller out=cableA in=cableB, answerer out=cableB in=cableA"
 }
 
 # stop_names NAME...: TERM every recorded process of these names at once (jack_thru
@@ -157,7 +168,7 @@ stop() {
 status() {
   local ok=0
   if command -v jack_lsp >/dev/null 2>&1 && server_answers; then
-    say "server '$server' answers"
+    say "server '$server' answers, $(server_rate) Hz"
   else
     say "server '$server' is not running"; ok=1
   fi
@@ -177,13 +188,24 @@ status() {
   return $ok
 }
 
-case "${1:-}" in
+command=${1:-}
+shift || true
+while (($# > 0)); do
+  case "$1" in
+    --rate) [ $# -ge 2 ] || fail "--rate needs a value in Hz"; rate=$2; shift 2 ;;
+    --rate=*) rate=${1#--rate=}; shift ;;
+    *) echo "usage: $0 start [--rate HZ] | stop | status" >&2; exit 2 ;;
+  esac
+done
+[[ "$rate" =~ ^[1-9][0-9]{3,5}$ ]] || fail "rate '$rate' is not a sample rate in Hz (e.g. 8000, 48000)"
+
+case "$command" in
   start|stop)
     mkdir -p "$state_dir"
     exec 9>"$lock_file"
     flock -w 30 9 || fail "another jack-cable.sh holds $lock_file"
-    "$1"
+    "$command"
     ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--rate HZ] | stop | status" >&2; exit 2 ;;
 esac
