@@ -7,11 +7,13 @@ namespace squeal::cli {
 // Factories, each defined next to its stage (cli/stage_*.cc).
 // (declarations, one per line)
 std::unique_ptr<DecodeStage> make_v22_stage();
+std::unique_ptr<DecodeStage> make_hdlc_stage();
 
 std::vector<std::unique_ptr<DecodeStage>> make_decode_stages() {
   std::vector<std::unique_ptr<DecodeStage>> stages;
   // (stages.push_back(make_..._stage()); one per line)
   stages.push_back(make_v22_stage());
+  stages.push_back(make_hdlc_stage());
   return stages;
 }
 
