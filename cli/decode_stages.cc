@@ -8,12 +8,14 @@ namespace squeal::cli {
 // (declarations, one per line)
 std::unique_ptr<DecodeStage> make_v22_stage();
 std::unique_ptr<DecodeStage> make_hdlc_stage();
+std::unique_ptr<DecodeStage> make_phase2_stage();
 
 std::vector<std::unique_ptr<DecodeStage>> make_decode_stages() {
   std::vector<std::unique_ptr<DecodeStage>> stages;
   // (stages.push_back(make_..._stage()); one per line)
   stages.push_back(make_v22_stage());
   stages.push_back(make_hdlc_stage());
+  stages.push_back(make_phase2_stage());
   return stages;
 }
 
