@@ -20,6 +20,7 @@
 #include "audio/device_resampler.h"
 #include "audio/portaudio_stream.h"
 #include "audio/spsc_ring.h"
+#include "tests/jack_cable.h"
 
 using namespace squeal;
 
@@ -239,35 +240,6 @@ std::string run_capture(const std::string& command) {
   return out;
 }
 
-/// tools/jack-cable.sh, found from SQUEAL_EXAMPLES (meson test sets it to <source>/examples).
-std::string cable_script() {
-  const char* examples = std::getenv("SQUEAL_EXAMPLES");
-  return examples ? std::string(examples) + "/../tools/jack-cable.sh" : std::string("tools/jack-cable.sh");
-}
-
-/// Starts the cable unless it already runs; stops it at scope exit only if it started it.
-class CableGuard {
- public:
-  CableGuard() {
-    const std::string script = cable_script();
-    if (std::system(("test -x '" + script + "' && command -v jackd >/dev/null").c_str()) != 0) return;
-    if (std::system(("'" + script + "' status >/dev/null 2>&1").c_str()) == 0) {
-      ready_ = true;
-      return;
-    }
-    ready_ = std::system(("timeout 30 '" + script + "' start >/dev/null 2>&1").c_str()) == 0;
-    started_ = true;  // stop even a half-started cable
-  }
-  ~CableGuard() {
-    if (started_) [[maybe_unused]] int rc = std::system(("timeout 30 '" + cable_script() + "' stop >/dev/null 2>&1").c_str());
-  }
-  bool ready() const { return ready_; }
-
- private:
-  bool ready_ = false;    // the cable answers
-  bool started_ = false;  // this guard ran `start`
-};
-
 /// Mean-square power of x at freq_hz (Goertzel, normalised so a full-scale sine gives 0.5).
 double tone_power(std::span<const float> x, double freq_hz) {
   const double w = 2 * std::numbers::pi * freq_hz / kSampleRateHz;
@@ -303,9 +275,10 @@ TEST_CASE("a tone each way through the JACK loopback cable arrives intact") {
   }
   ::setenv("JACK_DEFAULT_SERVER", "squeal", 1);  // tools/jack-cable.sh's server
   ::setenv("JACK_NO_START_SERVER", "1", 1);
-  CableGuard cable;
+  squeal::test::CableGuard cable;
   if (!cable.ready()) {
-    MESSAGE("JACK cable not available here (jackd2 missing or it would not start): cable test skipped");
+    REQUIRE_MESSAGE(!cable.have_jackd(), "jackd is installed but tools/jack-cable.sh start failed");
+    MESSAGE("jackd is not installed (tools/setup.sh installs jackd2): cable test skipped");
     return;
   }
 
