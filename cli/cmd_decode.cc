@@ -20,6 +20,7 @@
 #include "cli/common.h"
 #include "cli/file_analysis.h"
 #include "cli/spectrogram.h"
+#include "cli/verdict.h"
 #include "dsp/simd/dispatch.h"
 
 namespace squeal::cli {
@@ -47,67 +48,6 @@ struct Decoded {
   double clipped_fraction = 0;       // samples at full scale
   std::string png;                   // the spectrogram written, if any
 };
-
-const V8Run* first_good(const FileResult& r, V8MessageType type) {
-  for (const V8Run& run : r.v8) {
-    if (run.first.message.type == type && run.first.message.ok()) return &run;
-  }
-  return nullptr;
-}
-
-bool heard_signal(const FileResult& r, std::initializer_list<Signal> signals) {
-  return std::ranges::any_of(r.intervals, [&](const Interval& iv) {
-    return std::ranges::find(signals, iv.signal) != signals.end();
-  });
-}
-
-/// What the modems settled on, from what the recording shows, with the basis.
-nlohmann::ordered_json verdict(const FileResult& r) {
-  const V8Run* cm = first_good(r, V8MessageType::cm);
-  const V8Run* jm = first_good(r, V8MessageType::jm);
-  const bool cj = first_good(r, V8MessageType::cj) != nullptr;
-  std::string protocol = "unknown", basis, text;
-  if (jm != nullptr) {
-    V8Menu joint = jm->first.message.menu;
-    if (cm != nullptr) joint.modulations = joint.modulations & cm->first.message.menu.modulations;
-    const std::optional<V8Modulation> mode = preferred_modulation(joint);
-    protocol = mode ? std::string(modulation_token(*mode)) : "none";
-    basis = cm != nullptr ? "CM/JM" : "JM";
-    text = mode ? fmt::format("{}, from {}: the best modulation both modems listed", modulation_name(*mode), basis)
-                : fmt::format("no modulation in common (from {})", basis);
-    if (mode == V8Modulation::v90 && cm != nullptr) {
-      const V8Menu& c = cm->first.message.menu;
-      const V8Menu& j = jm->first.message.menu;
-      if (c.has_pcm && j.has_pcm) {
-        text += fmt::format("; the caller is the {} PCM modem, the answerer the {} one",
-                            c.pcm.v90_analogue ? "analogue" : "digital", j.pcm.v90_digital ? "digital" : "analogue");
-      }
-    }
-    if (!cj) text += " (no CJ heard)";
-  } else if (cm != nullptr) {
-    basis = "CM";
-    text = fmt::format("the caller offered {}; no JM heard", describe(cm->first.message.menu));
-  } else if (heard_signal(r, {Signal::ansam, Signal::ansam_pr})) {
-    protocol = "v8";
-    basis = "ANSam";
-    text = "a V.8 answerer (ANSam) with no CM/JM heard";
-  } else if (heard_signal(r, {Signal::cng})) {
-    protocol = "fax";
-    basis = "CNG";
-    text = "a fax call (CNG calling tone)";
-  } else if (heard_signal(r, {Signal::ans, Signal::ans_pr})) {
-    protocol = "v25";
-    basis = "ANS";
-    text = "a V.25 answer tone without AM: a pre-V.8 modem or a fax";
-  } else {
-    text = "no modem signals found";
-  }
-  return {{"protocol", protocol},
-          {"rate", nullptr},
-          {"rate_basis", "the data rate needs the V.34 INFO frames, not decoded yet"},
-          {"basis", basis},
-          {"text", text}};
-}
 
 /// A short name for the picture's bands ("dial tone", "ANSam/ (5 rev.)", "CM x6").
 std::string short_label(const nlohmann::ordered_json& e) {

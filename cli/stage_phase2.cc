@@ -134,20 +134,23 @@ class Phase2Stage final : public DecodeStage {
         signal = "info1a";
         const auto bits = f.view();
         if (f.crc_ok && field(bits, 37, 3) == 6) {
-          // V.90 Table 10: bits 37-39 = 6 asks for V.90 (PCM downstream).
-          static constexpr std::array<int, 6> kBaud{2400, 2743, 2800, 3000, 3200, 3429};
+          // V.90 Table 10: bits 37-39 = 6 asks for V.90 (PCM downstream);
+          // bits 34-36 are then the upstream (V.34) symbol rate.
           const unsigned up = field(bits, 34, 3);
-          const int baud = up < 6 ? kBaud[up] : 0;
+          const int baud = up < 6 ? symbol_rate_baud(static_cast<int>(up)) : 0;
           text = fmt::format("INFO1a (V.90): PCM downstream, upstream V.34 at {} baud, U_INFO {}, MD {} ms", baud,
                              field(bits, 25, 7), 35 * field(bits, 18, 7));
-          fields["verdict"] = fmt::format("V.90: PCM downstream, V.34 upstream at symbol rate {} (from INFO1a)", baud);
+          fields["mode"] = "v90";
+          fields["upstream_symbol_rate_baud"] = baud;
         } else if (const auto d = decode_info1a(bits); d.info) {
-          text = describe(*d.info);
-          fields["verdict"] = fmt::format(
-              "V.34, symbol rate {} answer->call, {} call->answer, call->answer up to {} bit/s (from INFO1a)",
-              symbol_rate_baud(d.info->answer_to_call_symbol_rate_code),
-              symbol_rate_baud(d.info->call_to_answer_symbol_rate_code),
-              2400 * d.info->call_to_answer_max_rate_2400bps);
+          const Info1a& i = *d.info;
+          text = describe(i);
+          fields["mode"] = "v34";
+          fields["symbol_rate_answer_to_call_baud"] = symbol_rate_baud(i.answer_to_call_symbol_rate_code);
+          fields["symbol_rate_call_to_answer_baud"] = symbol_rate_baud(i.call_to_answer_symbol_rate_code);
+          fields["carrier_call_to_answer_hz"] =
+              carrier_freq_hz(i.call_to_answer_symbol_rate_code, i.call_to_answer_high_carrier);
+          fields["max_bit_rate_call_to_answer"] = 2400 * i.call_to_answer_max_rate_2400bps;
         } else {
           text = "INFO1a";
         }

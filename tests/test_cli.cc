@@ -471,7 +471,7 @@ TEST_CASE("loopback: nothing in common fails with exit 2 and the reason; bad opt
   CHECK(r.err.find("v99") != std::string::npos);
 }
 
-TEST_CASE("decode: recording A's story as JSON, with the verdict from CM/JM") {
+TEST_CASE("decode: recording A's story as JSON, with the verdict from INFO1a and CM/JM") {
   TempDir tmp;
   const std::string a = test::recording_path("A_termini_wikimedia_dial_up_modem_noises.wav");
   const RunResult r = squeal_run(tmp, fmt::format("decode --json '{}'", a));
@@ -480,8 +480,9 @@ TEST_CASE("decode: recording A's story as JSON, with the verdict from CM/JM") {
   const json doc = json::parse(r.out);
   CHECK(doc.at("sample_rate_in") == 24000);
   CHECK(doc.at("verdict").at("protocol") == "v90");
-  CHECK(doc.at("verdict").at("basis") == "CM/JM");
+  CHECK(doc.at("verdict").at("basis") == "INFO1a and CM/JM");
   CHECK(doc.at("verdict").at("text").get<std::string>().find("analogue PCM") != std::string::npos);
+  CHECK(doc.at("verdict").at("rate").at("upstream_symbol_rate_baud") == 3200);
   const auto cms = events_named(doc, "cm");
   REQUIRE(!cms.empty());
   CHECK(cms[0].at("fields").at("octets") == "c1 65 13 94 2a 0d 27");
@@ -490,6 +491,26 @@ TEST_CASE("decode: recording A's story as JSON, with the verdict from CM/JM") {
   REQUIRE(!jms.empty());
   CHECK(jms[0].at("fields").at("octets") == "c1 65 13 94 47 8d 2a");
   CHECK(jms[0].at("side") == "answerer");
+}
+
+// The verdict when V.8 is missing or damaged: G's CM is damaged and no JM is
+// heard, but its INFO0d and INFO1a have good CRCs; J is a V.22bis call whose
+// answerer sent ANSam to a caller that never answered with CM.
+TEST_CASE("decode: verdicts from INFO frames (G) and from the V.22bis S1 (J)") {
+  TempDir tmp;
+  RunResult r = squeal_run(
+      tmp, fmt::format("decode --json '{}'", test::recording_path("G_freesound8057_schluppipuppie_modem_gesamt.mp3")));
+  REQUIRE(r.exit_code == 0);
+  json v = json::parse(r.out).at("verdict");
+  CHECK(v.at("protocol") == "v90");
+  CHECK(v.at("basis") == "INFO1a and INFO0d");
+  CHECK(v.at("rate").at("upstream_symbol_rate_baud") == 3200);
+  r = squeal_run(tmp, fmt::format("decode --json '{}'", test::recording_path("J_goughlui_v22b_2400bps.mp3")));
+  REQUIRE(r.exit_code == 0);
+  v = json::parse(r.out).at("verdict");
+  CHECK(v.at("protocol") == "v22bis");
+  CHECK(v.at("basis") == "S1");
+  CHECK(v.at("rate").at("bit_rate") == 2400);
 }
 
 TEST_CASE("decode --png draws the annotated spectrogram; several files need a directory") {
