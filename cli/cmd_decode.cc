@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,24 +51,48 @@ struct Decoded {
   std::string png;                   // the spectrogram written, if any
 };
 
+/// The name a person reads on the picture for a signal token: "v8bis_cre" ->
+/// "V.8bis CRe", "info0a" -> "INFO0a", "t30_dis" -> "T.30 DIS", "l1l2_probe" -> "L1/L2 probe".
+std::string display_name(const std::string& signal) {
+  static const std::vector<std::pair<std::string_view, std::string_view>> kNames{
+      {"dial_tone", "dial tone"}, {"ringback", "ringback"},     {"busy", "busy"},
+      {"ans", "ANS"},             {"ans_pr", "ANS/"},           {"ansam", "ANSam"},
+      {"ansam_pr", "ANSam/"},     {"cng", "CNG"},               {"ct", "CT"},
+      {"tone_a", "tone A"},       {"tone_b", "tone B"},         {"ci", "CI"},
+      {"cm", "CM"},               {"jm", "JM"},                 {"cj", "CJ"},
+      {"v92", "V.92"},            {"l1l2_probe", "L1/L2 probe"}, {"hdlc_flags", "HDLC flags"},
+      {"v22_unscrambled_ones", "V.22 unscrambled 1s"}, {"v22bis_s1", "V.22bis S1"},
+      {"v22_scrambled", "V.22 scrambled"},  {"v32_aa", "V.32 AA"}, {"v32_ac", "V.32 AC"}};
+  for (const auto& [key, value] : kNames) {
+    if (key == signal) return std::string(value);
+  }
+  auto upper = [](std::string_view t) {
+    std::string u(t);
+    for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  };
+  if (signal.starts_with("v8bis_")) {  // V.8bis §7: CRe/CRd/MRe/MRd keep their lower-case station letter
+    std::string t = upper(std::string_view(signal).substr(6));
+    if (t.size() == 3 && (t[0] == 'C' || t[0] == 'M') && t[1] == 'R' && (t[2] == 'E' || t[2] == 'D')) {
+      t[2] = static_cast<char>(std::tolower(static_cast<unsigned char>(t[2])));
+    }
+    return "V.8bis " + t;
+  }
+  if (signal.starts_with("t30_")) return "T.30 " + upper(std::string_view(signal).substr(4));
+  if (signal.starts_with("info")) return "INFO" + signal.substr(4);  // INFO0a, INFO1d
+  return signal;
+}
+
 /// A short name for the picture's bands ("dial tone", "ANSam/ (5 rev.)", "CM x6").
 std::string short_label(const nlohmann::ordered_json& e) {
-  const std::string signal = e["signal"].get<std::string>();
   const auto& f = e["fields"];
-  static const std::vector<std::pair<std::string, std::string>> kNames{
-      {"dial_tone", "dial tone"}, {"ringback", "ringback"}, {"busy", "busy"},      {"ans", "ANS"},
-      {"ans_pr", "ANS/"},         {"ansam", "ANSam"},       {"ansam_pr", "ANSam/"}, {"cng", "CNG"},
-      {"ct", "CT"},               {"tone_a", "tone A"},     {"tone_b", "tone B"},   {"ci", "CI"},
-      {"cm", "CM"},               {"jm", "JM"},             {"cj", "CJ"},           {"v92", "V.92"}};
-  std::string name = signal;
-  for (const auto& [key, value] : kNames) {
-    if (key == signal) name = value;
-  }
+  std::string name = display_name(e["signal"].get<std::string>());
   if (f.contains("reversal_count") && f["reversal_count"].get<int>() > 0) {
     name += fmt::format(" ({} rev.)", f["reversal_count"].get<int>());
   }
   if (f.contains("count") && f["count"].is_number() && f["count"].get<int>() > 1) name += fmt::format(" x{}", f["count"].get<int>());
   if (f.contains("frame_status") && f["frame_status"] != "ok") name += " (damaged)";
+  if (f.contains("crc") && f["crc"] == "bad") name += " (bad CRC)";
   return name;
 }
 

@@ -32,6 +32,27 @@ void add_heard(std::vector<V8Run>& runs, const V8Heard& heard) {
   runs.push_back({heard, heard.end, 1});
 }
 
+// V.34 tones A (2400 Hz) and B (1200 Hz) are only single tones outside FSK:
+// inside a V.21 message a long run of low-channel marks (1180 Hz) rings the
+// 1200 Hz filter as well. A tone interval lying within a decoded V.8/V.8bis/
+// T.30 transmission (20 ms slack) is that, not tone A or B; drop it.
+void drop_tones_inside_fsk(FileResult& r) {
+  constexpr double kSlackS = 0.020;
+  std::vector<std::pair<double, double>> fsk;
+  for (const V8Run& run : r.v8) fsk.emplace_back(samples_to_seconds(run.first.start), samples_to_seconds(run.end));
+  for (const auto& e : r.staged) {
+    const std::string& s = e["signal"].get_ref<const std::string&>();
+    if ((s.starts_with("v8bis_") || s.starts_with("t30_")) && e["end_s"].is_number()) {
+      fsk.emplace_back(e["start_s"].get<double>(), e["end_s"].get<double>());
+    }
+  }
+  std::erase_if(r.intervals, [&](const Interval& iv) {
+    if (iv.signal != Signal::tone_a && iv.signal != Signal::tone_b) return false;
+    const double a = samples_to_seconds(iv.start), b = samples_to_seconds(iv.end);
+    return std::ranges::any_of(fsk, [&](const auto& m) { return a >= m.first - kSlackS && b <= m.second + kSlackS; });
+  });
+}
+
 }  // namespace
 
 nlohmann::ordered_json v8_json(const V8Run& run) {
@@ -92,6 +113,7 @@ FileResult StreamDecoder::finish(FileResult result) {
   result.intervals = pair_events(s.events, s.samples);
   result.v8 = std::move(s.v8);
   for (auto& stage : s.stages) stage->finish(result.samples, result, result.staged);
+  drop_tones_inside_fsk(result);
   return result;
 }
 

@@ -27,10 +27,57 @@ constexpr double kBinHz = kSampleRate / kFftSize;
 constexpr int kMaxHop = 64;                   // 8 ms: ANSam reversals (450 ms) and V.8 bursts stay visible
 constexpr double kDefaultDurationS = 30;      // when the caller does not know the length
 
+constexpr int kZoomDetail = 4;               // columns kept per overview pixel, so a zoom has detail too
+
 // Layout constants (px).
-constexpr double kLeft = 96, kRight = 84, kTop = 40, kBottom = 64;
+constexpr double kLeft = 96, kRight = 84, kTop = 40, kAxisBelow = 40, kLegend = 24;
 constexpr double kAutoSpectrumHeight = 400, kGap = 6, kBandHeight = 20, kRowHeight = 14, kLaneSpacing = 6;
 constexpr int kTextRows = 3;  // staggered text rows under each lane's band
+constexpr double kLaneHeight = kBandHeight + kTextRows * kRowHeight + kLaneSpacing;  // band, staggered text rows
+constexpr double kZoomTitle = 30, kZoomSpectrumHeight = 220, kZoomGap = 56;  // zoom panels under the overview
+constexpr int kMaxZooms = 2;
+
+// Height of the row of zoom panels: title, spectrum, lanes, time axis.
+double zoom_row_height(int lane_count) {
+  return kZoomTitle + kZoomSpectrumHeight + kGap + lane_count * kLaneHeight + kAxisBelow;
+}
+
+SpectrogramLayout overview_layout(const SpectrogramOptions& o, double duration_s, int lane_count, bool zoomed) {
+  SpectrogramLayout l;
+  l.width_px = o.width_px;
+  l.plot_left = kLeft;
+  l.plot_width = o.width_px - kLeft - kRight;
+  l.spectrum_top = kTop;
+  l.lane_count = lane_count;
+  l.band_height = kBandHeight;
+  l.lane_height = kLaneHeight;
+  const double below = kGap + lane_count * l.lane_height + kAxisBelow + (zoomed ? zoom_row_height(lane_count) : 0) + kLegend;
+  l.spectrum_height = o.height_px > 0 ? std::max(100.0, o.height_px - kTop - below) : kAutoSpectrumHeight;
+  l.height_px = static_cast<int>(kTop + l.spectrum_height + below);
+  l.lanes_top = kTop + l.spectrum_height + kGap;
+  l.duration_s = duration_s > 0 ? duration_s : 1.0;
+  l.max_hz = o.max_hz;
+  return l;
+}
+
+// The zoom panels side by side under the overview `l`, sharing its width.
+std::vector<SpectrogramLayout> zoom_panels(const SpectrogramLayout& l, const std::vector<SpectrogramZoom>& zooms) {
+  std::vector<SpectrogramLayout> panels;
+  const auto n = static_cast<double>(zooms.size());
+  const double width = (l.plot_width - (n - 1) * kZoomGap) / n;
+  for (std::size_t i = 0; i < zooms.size(); ++i) {
+    SpectrogramLayout z = l;
+    z.plot_left = l.plot_left + static_cast<double>(i) * (width + kZoomGap);
+    z.plot_width = width;
+    z.spectrum_top = l.lanes_top + l.lane_count * l.lane_height + kAxisBelow + kZoomTitle;
+    z.spectrum_height = kZoomSpectrumHeight;
+    z.lanes_top = z.spectrum_top + z.spectrum_height + kGap;
+    z.start_s = zooms[i].start_s;
+    z.duration_s = zooms[i].end_s - zooms[i].start_s;
+    panels.push_back(z);
+  }
+  return panels;
+}
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -45,19 +92,19 @@ SignalFamily signal_family(std::string_view s) noexcept {
     return SignalFamily::call_progress;
   }
   if (starts_with(s, "dtmf")) return SignalFamily::dtmf;
-  if (one_of(s, {"cng", "ced", "hdlc", "preamble", "dis", "dcs", "cfr", "tcf"}) || starts_with(s, "fax") ||
-      starts_with(s, "t30") || starts_with(s, "v21")) {
+  if (one_of(s, {"cng", "ced", "preamble", "dis", "dcs", "cfr", "tcf"}) || starts_with(s, "fax") ||
+      starts_with(s, "t30") || starts_with(s, "v21") || starts_with(s, "hdlc")) {
     return SignalFamily::fax;
   }
   if (starts_with(s, "ans") || one_of(s, {"phase_reversal", "reversal", "answer_tone", "ct", "v25"})) {
     return SignalFamily::answer_tone;
   }
-  if (starts_with(s, "v8") || one_of(s, {"cm", "jm", "cj", "ci", "cre", "crd", "cl", "clr", "ms", "mr", "ack", "nak",
+  if (starts_with(s, "v8") || one_of(s, {"v92", "cm", "jm", "cj", "ci", "cre", "crd", "cl", "clr", "ms", "mr", "ack", "nak",
                                          "esr", "esi"})) {
     return SignalFamily::v8;
   }
   if (starts_with(s, "v34") || starts_with(s, "v90") || starts_with(s, "info") || starts_with(s, "probe") ||
-      starts_with(s, "tone_a") || starts_with(s, "tone_b") || one_of(s, {"l1", "l2", "ranging", "line_probe"})) {
+      starts_with(s, "tone_a") || starts_with(s, "tone_b") || starts_with(s, "l1l2") || one_of(s, {"l1", "l2", "ranging", "line_probe"})) {
     return SignalFamily::v34;
   }
   if (starts_with(s, "train") || starts_with(s, "data") || starts_with(s, "v22") || starts_with(s, "v32") ||
@@ -115,8 +162,12 @@ int spectrogram_lane_of(const std::vector<std::string>& lanes, std::string_view 
   return -1;
 }
 
-double SpectrogramLayout::x_of_time(double t_s) const noexcept { return plot_left + t_s / duration_s * plot_width; }
-double SpectrogramLayout::time_of_x(double x) const noexcept { return (x - plot_left) / plot_width * duration_s; }
+double SpectrogramLayout::x_of_time(double t_s) const noexcept {
+  return plot_left + (t_s - start_s) / duration_s * plot_width;
+}
+double SpectrogramLayout::time_of_x(double x) const noexcept {
+  return start_s + (x - plot_left) / plot_width * duration_s;
+}
 double SpectrogramLayout::y_of_hz(double hz) const noexcept {
   return spectrum_top + (1.0 - hz / max_hz) * spectrum_height;
 }
@@ -126,21 +177,40 @@ double SpectrogramLayout::hz_of_y(double y) const noexcept {
 double SpectrogramLayout::lane_top(int lane) const noexcept { return lanes_top + lane * lane_height; }
 
 SpectrogramLayout spectrogram_layout(const SpectrogramOptions& o, double duration_s, int lane_count) {
-  SpectrogramLayout l;
-  l.width_px = o.width_px;
-  l.plot_left = kLeft;
-  l.plot_width = o.width_px - kLeft - kRight;
-  l.spectrum_top = kTop;
-  l.lane_count = lane_count;
-  l.band_height = kBandHeight;
-  l.lane_height = kBandHeight + kTextRows * kRowHeight + kLaneSpacing;  // band, staggered text rows
-  const double below = kGap + lane_count * l.lane_height + kBottom;
-  l.spectrum_height = o.height_px > 0 ? std::max(100.0, o.height_px - kTop - below) : kAutoSpectrumHeight;
-  l.height_px = static_cast<int>(kTop + l.spectrum_height + below);
-  l.lanes_top = kTop + l.spectrum_height + kGap;
-  l.duration_s = duration_s > 0 ? duration_s : 1.0;
-  l.max_hz = o.max_hz;
-  return l;
+  return overview_layout(o, duration_s, lane_count, false);
+}
+
+std::vector<SpectrogramZoom> spectrogram_zooms(const std::vector<SpectrogramLabel>& labels, const SpectrogramLayout& l) {
+  constexpr double kCharPx = 6.8;  // mean advance of the 12 px sans-serif the lanes use
+  constexpr std::size_t kMinCrowded = 4;
+  const double max_span = std::clamp(l.duration_s / 8, 1.0, 4.0);
+  std::vector<const SpectrogramLabel*> crowded;  // names that will not fit inside their band
+  for (const SpectrogramLabel& lab : labels) {
+    const double band_px = (lab.end_s - lab.start_s) / l.duration_s * l.plot_width;
+    if (!lab.text.empty() && band_px < static_cast<double>(lab.text.size()) * kCharPx + 6) crowded.push_back(&lab);
+  }
+  std::ranges::stable_sort(crowded, {}, &SpectrogramLabel::start_s);
+  std::vector<bool> used(crowded.size(), false);
+  std::vector<SpectrogramZoom> zooms;
+  while (zooms.size() < kMaxZooms) {
+    std::size_t best = 0, best_n = 0;  // the window of max_span holding most unused crowded names
+    for (std::size_t i = 0; i < crowded.size(); ++i) {
+      std::size_t n = 0;
+      while (i + n < crowded.size() && !used[i + n] && crowded[i + n]->start_s <= crowded[i]->start_s + max_span) ++n;
+      if (n > best_n) best = i, best_n = n;
+    }
+    if (best_n < kMinCrowded) break;
+    const double a = crowded[best]->start_s;
+    double b = a + 0.5;
+    for (std::size_t j = best; j < best + best_n; ++j) {
+      b = std::max(b, std::min(crowded[j]->end_s, a + max_span));
+      used[j] = true;
+    }
+    const double pad = 0.05 + 0.04 * (b - a);
+    zooms.push_back({std::max(0.0, a - pad), std::min(l.start_s + l.duration_s, b + pad)});
+  }
+  std::ranges::sort(zooms, {}, &SpectrogramZoom::start_s);
+  return zooms;
 }
 
 struct SpectrogramBuilder::State {
@@ -198,14 +268,15 @@ struct SpectrogramBuilder::State {
   }
 
   // Mean power per bin (full-scale sine = 1) of each of `plot_columns` columns
-  // spanning `duration_s`; a column with no frame takes its nearest neighbour's.
-  [[nodiscard]] std::vector<float> plot_power(int plot_columns) const {
+  // spanning `span_s` from `start_s`; a column with no frame takes its nearest neighbour's.
+  [[nodiscard]] std::vector<float> plot_power(int plot_columns, double start_s, double span_s) const {
     std::vector<float> out(static_cast<std::size_t>(plot_columns) * kBins, 0.0f);
     if (columns_used == 0) return out;
-    const double samples_per_px = static_cast<double>(samples) / plot_columns;
+    const double first_sample = start_s * kSampleRate;
+    const double samples_per_px = span_s * kSampleRate / plot_columns;
     for (int x = 0; x < plot_columns; ++x) {
-      const auto first = static_cast<std::size_t>(x * samples_per_px / samples_per_column);
-      auto last = static_cast<std::size_t>((x + 1) * samples_per_px / samples_per_column);
+      const auto first = std::min(columns_used - 1, static_cast<std::size_t>((first_sample + x * samples_per_px) / samples_per_column));
+      auto last = static_cast<std::size_t>((first_sample + (x + 1) * samples_per_px) / samples_per_column);
       last = std::min(std::max(last, first + 1), columns_used);
       std::uint32_t n = 0;
       for (std::size_t j = first; j < last; ++j) n += frames[j];
@@ -254,8 +325,8 @@ SpectrogramBuilder::SpectrogramBuilder(double expected_duration_s, const Spectro
   for (int n = 0; n < kFftSize; ++n) {
     s.window[static_cast<std::size_t>(n)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * kPi * n / kFftSize));
   }
-  // One column per plot pixel for the expected length; room for twice that before merging.
-  const double plot_columns = spectrogram_layout(options, 1, 3).plot_width;
+  // kZoomDetail columns per plot pixel for the expected length; room for twice that before merging.
+  const double plot_columns = kZoomDetail * spectrogram_layout(options, 1, 3).plot_width;
   const double expected_samples = (expected_duration_s > 0 ? expected_duration_s : kDefaultDurationS) * kSampleRate;
   s.samples_per_column = std::max(1.0, expected_samples / plot_columns);
   s.hop = std::clamp(static_cast<int>(s.samples_per_column / 2), 1, kMaxHop);
@@ -283,7 +354,14 @@ void SpectrogramBuilder::add(std::span<const float> samples_8k) {
 double SpectrogramBuilder::duration_s() const noexcept { return samples_to_seconds(state_->samples); }
 
 SpectrogramLayout SpectrogramBuilder::layout(const std::vector<SpectrogramLabel>& labels) const {
-  return spectrogram_layout(options_, duration_s(), static_cast<int>(spectrogram_lanes(labels).size()));
+  const int lanes = static_cast<int>(spectrogram_lanes(labels).size());
+  const bool zoomed = !spectrogram_zooms(labels, spectrogram_layout(options_, duration_s(), lanes)).empty();
+  return overview_layout(options_, duration_s(), lanes, zoomed);
+}
+
+std::vector<SpectrogramLayout> SpectrogramBuilder::zoom_layouts(const std::vector<SpectrogramLabel>& labels) const {
+  const SpectrogramLayout l = layout(labels);
+  return zoom_panels(l, spectrogram_zooms(labels, l));
 }
 
 #if SQUEAL_HAVE_CAIRO
@@ -354,14 +432,20 @@ void set_rgb(cairo_t* cr, const std::array<double, 3>& c, double scale = 1.0) {
   cairo_set_source_rgb(cr, c[0] * scale, c[1] * scale, c[2] * scale);
 }
 
-// The spectrogram pixels and the colour bar; returns the top of the colour scale (dBm0).
-void draw_spectrum(cairo_surface_t* surface, const SpectrogramLayout& l, const std::vector<float>& power,
-                   double range_db, double& top_dbm0) {
-  const int plot_w = static_cast<int>(l.plot_width), plot_h = static_cast<int>(l.spectrum_height);
+constexpr double kToDbm0 = kDbm0BelowFullScaleDb;  // dsp/levels.h: 0 dBm0 sine is 3.14 dB below full scale
+
+// Top of the colour scale (dBm0, a multiple of 5) for the overview's column powers.
+double colour_scale_top(const std::vector<float>& power) {
   float peak = 0;
   for (float p : power) peak = std::max(peak, p);
-  const double to_dbm0 = kDbm0BelowFullScaleDb;  // dsp/levels.h: 0 dBm0 sine is 3.14 dB below full scale
-  top_dbm0 = peak > 0 ? std::ceil((10 * std::log10(peak) + to_dbm0) / 5) * 5 : 0;
+  return peak > 0 ? std::ceil((10 * std::log10(peak) + kToDbm0) / 5) * 5 : 0;
+}
+
+// The spectrogram pixels, and the colour bar to the right when `colour_bar`.
+void draw_spectrum(cairo_surface_t* surface, const SpectrogramLayout& l, const std::vector<float>& power,
+                   double range_db, double top_dbm0, bool colour_bar) {
+  const int plot_w = static_cast<int>(l.plot_width), plot_h = static_cast<int>(l.spectrum_height);
+  const double to_dbm0 = kToDbm0;
   cairo_surface_flush(surface);
   unsigned char* data = cairo_image_surface_get_data(surface);
   const int stride = cairo_image_surface_get_stride(surface);
@@ -380,14 +464,15 @@ void draw_spectrum(cairo_surface_t* surface, const SpectrogramLayout& l, const s
   }
   // Colour bar to the right.
   const int bar_x = x0 + plot_w + 14;
-  for (int y = 0; y < plot_h; ++y) {
+  for (int y = 0; colour_bar && y < plot_h; ++y) {
     auto* row = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y0 + y) * stride);
     for (int x = bar_x; x < bar_x + 12; ++x) row[x] = 0xFF000000u | viridis_rgb(1.0 - (y + 0.5) / plot_h);
   }
   cairo_surface_mark_dirty(surface);
 }
 
-void draw_axes(cairo_t* cr, const SpectrogramLayout& l, double range_db, double top_dbm0) {
+// Frequency and time axes of one panel; the overview also gets the axis titles and the colour scale.
+void draw_axes(cairo_t* cr, const SpectrogramLayout& l, double range_db, double top_dbm0, bool overview) {
   const double right = l.plot_left + l.plot_width, bottom = l.lanes_top + l.lane_count * l.lane_height;
   cairo_set_font_size(cr, 12);
   cairo_set_line_width(cr, 1);
@@ -401,14 +486,19 @@ void draw_axes(cairo_t* cr, const SpectrogramLayout& l, double range_db, double 
     cairo_stroke(cr);
     if (std::fmod(hz, label_every) == 0) text_at(cr, l.plot_left - 9, y, fmt::format("{:g}", hz), 1.0, 0.5);
   }
-  cairo_save(cr);
-  cairo_translate(cr, 16, l.spectrum_top + l.spectrum_height / 2);
-  cairo_rotate(cr, -kPi / 2);
-  text_at(cr, 0, 0, "frequency (Hz)", 0.5, 0.5);
-  cairo_restore(cr);
+  if (overview) {
+    cairo_save(cr);
+    cairo_translate(cr, 16, l.spectrum_top + l.spectrum_height / 2);
+    cairo_rotate(cr, -kPi / 2);
+    text_at(cr, 0, 0, "frequency (Hz)", 0.5, 0.5);
+    cairo_restore(cr);
+  }
   // Time axis: ticks under the lanes, grid lines through the lanes, short ticks above the spectrum.
   const double step = nice_step(l.duration_s, l.plot_width / 45);
-  for (double t = 0; t <= l.duration_s + 1e-9; t += step) {
+  const double first = std::ceil(l.start_s / step - 1e-9);
+  for (double k = first;; k += 1) {
+    const double t = k * step + 0.0;  // + 0.0: no "-0" label
+    if (t > l.start_s + l.duration_s + 1e-9) break;
     const double x = std::round(l.x_of_time(t)) + 0.5;
     cairo_set_source_rgb(cr, 0.82, 0.82, 0.82);
     cairo_move_to(cr, x, l.lanes_top - kGap);
@@ -422,10 +512,11 @@ void draw_axes(cairo_t* cr, const SpectrogramLayout& l, double range_db, double 
     cairo_stroke(cr);
     text_at(cr, x, bottom + 7, fmt::format("{:g}", t), 0.5, 0.0);
   }
-  text_at(cr, right, bottom + 24, "time (s)", 1.0, 0.0);
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_rectangle(cr, l.plot_left - 0.5, l.spectrum_top - 0.5, l.plot_width + 1, l.spectrum_height + 1);
   cairo_stroke(cr);
+  if (!overview) return;
+  text_at(cr, right, bottom + 24, "time (s)", 1.0, 0.0);
   // Colour bar scale.
   const double bar_x = right + 14;
   cairo_set_font_size(cr, 11);
@@ -439,9 +530,9 @@ void draw_axes(cairo_t* cr, const SpectrogramLayout& l, double range_db, double 
   text_at(cr, bar_x, l.spectrum_top - 6, "dBm0", 0.0, 1.0);
 }
 
-// Bands and their texts, one lane per side.
+// Bands and their texts, one lane per side, for the labels within the panel's time span.
 void draw_lanes(cairo_t* cr, const SpectrogramLayout& l, const std::vector<std::string>& lanes,
-                const std::vector<SpectrogramLabel>& labels) {
+                const std::vector<SpectrogramLabel>& labels, bool lane_names) {
   const double right = l.plot_left + l.plot_width;
   cairo_set_font_size(cr, 12);
   for (int lane = 0; lane < l.lane_count; ++lane) {
@@ -450,11 +541,12 @@ void draw_lanes(cairo_t* cr, const SpectrogramLayout& l, const std::vector<std::
     cairo_rectangle(cr, l.plot_left, top, l.plot_width, l.band_height);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_at(cr, l.plot_left - 9, top + l.band_height / 2, lanes[static_cast<std::size_t>(lane)], 1.0, 0.5);
+    if (lane_names) text_at(cr, l.plot_left - 9, top + l.band_height / 2, lanes[static_cast<std::size_t>(lane)], 1.0, 0.5);
 
     std::vector<const SpectrogramLabel*> mine;
     for (const SpectrogramLabel& lab : labels) {
-      if (spectrogram_lane_of(lanes, lab.side) == lane) mine.push_back(&lab);
+      const bool visible = lab.end_s >= l.start_s && lab.start_s <= l.start_s + l.duration_s;
+      if (visible && spectrogram_lane_of(lanes, lab.side) == lane) mine.push_back(&lab);
     }
     std::stable_sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->start_s < b->start_s; });
     auto x_clamped = [&](double t) { return std::clamp(l.x_of_time(t), l.plot_left, right); };
@@ -537,7 +629,7 @@ void draw_lanes(cairo_t* cr, const SpectrogramLayout& l, const std::vector<std::
 
 // Family legend on the bottom line, left-aligned under the plot.
 void draw_legend(cairo_t* cr, const SpectrogramLayout& l, const std::vector<SpectrogramLabel>& labels) {
-  const double y = l.height_px - 18;
+  const double y = l.height_px - kLegend / 2 - 4;
   double x = l.plot_left;
   cairo_set_font_size(cr, 12);
   for (int f = 0; f <= static_cast<int>(SignalFamily::other); ++f) {
@@ -557,6 +649,40 @@ void draw_legend(cairo_t* cr, const SpectrogramLayout& l, const std::vector<Spec
   }
 }
 
+// Each zoom's stretch outlined on the overview's spectrum and named, and its panel's title.
+void draw_zoom_marks(cairo_t* cr, const SpectrogramLayout& l, const std::vector<SpectrogramLayout>& zooms) {
+  for (std::size_t i = 0; i < zooms.size(); ++i) {
+    const SpectrogramLayout& z = zooms[i];
+    const std::string name = fmt::format("zoom {}", i + 1);
+    const double x0 = std::round(l.x_of_time(z.start_s)) + 0.5;
+    const double x1 = std::round(l.x_of_time(z.start_s + z.duration_s)) - 0.5;
+    const double bottom = l.lanes_top + l.lane_count * l.lane_height;
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_set_line_width(cr, 1.5);
+    const std::array<double, 2> dash{5, 3};
+    cairo_set_dash(cr, dash.data(), 2, 0);
+    cairo_rectangle(cr, x0, l.spectrum_top + 1.5, x1 - x0, l.spectrum_height - 3);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);  // the same stretch bracketed under the lanes
+    cairo_move_to(cr, x0, bottom - 4);
+    cairo_line_to(cr, x0, bottom);
+    cairo_line_to(cr, x1, bottom);
+    cairo_line_to(cr, x1, bottom - 4);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 12);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    text_at(cr, x0 + 4, l.spectrum_top + 5, name, 0.0, 0.0);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_font_size(cr, 13);
+    text_at(cr, z.plot_left, z.spectrum_top - 8,
+            fmt::format("{}: {:.2f}\u2013{:.2f} s", name, z.start_s, z.start_s + z.duration_s), 0.0, 1.0);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  }
+}
+
 }  // namespace
 #endif
 
@@ -564,15 +690,25 @@ void SpectrogramBuilder::write_png(const std::string& path, const std::vector<Sp
 #if SQUEAL_HAVE_CAIRO
   const std::vector<std::string> lanes = spectrogram_lanes(labels);
   const SpectrogramLayout l = layout(labels);
+  const std::vector<SpectrogramLayout> zooms = zoom_layouts(labels);
   cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, l.width_px, l.height_px);
   cairo_t* cr = cairo_create(surface);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  double top_dbm0 = 0;
-  draw_spectrum(surface, l, state_->plot_power(static_cast<int>(l.plot_width)), options_.dynamic_range_db, top_dbm0);
-  draw_axes(cr, l, options_.dynamic_range_db, top_dbm0);
-  draw_lanes(cr, l, lanes, labels);
+  const std::vector<float> power = state_->plot_power(static_cast<int>(l.plot_width), 0, l.duration_s);
+  const double top_dbm0 = colour_scale_top(power);  // the zooms share the overview's colour scale
+  draw_spectrum(surface, l, power, options_.dynamic_range_db, top_dbm0, true);
+  draw_axes(cr, l, options_.dynamic_range_db, top_dbm0, true);
+  draw_lanes(cr, l, lanes, labels, true);
+  for (std::size_t i = 0; i < zooms.size(); ++i) {
+    const SpectrogramLayout& z = zooms[i];
+    draw_spectrum(surface, z, state_->plot_power(static_cast<int>(z.plot_width), z.start_s, z.duration_s),
+                  options_.dynamic_range_db, top_dbm0, false);
+    draw_axes(cr, z, options_.dynamic_range_db, top_dbm0, false);
+    draw_lanes(cr, z, lanes, labels, i == 0);
+  }
+  draw_zoom_marks(cr, l, zooms);
   draw_legend(cr, l, labels);
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);

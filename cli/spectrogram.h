@@ -1,7 +1,10 @@
 // Annotated spectrogram PNG for `squeal decode --png`: the call's sound (STFT,
 // 0..max_hz, log power in dBm0, a perceptual colour map) over time, and under
 // it one lane per side (caller / answerer / network, plus "unknown" when used)
-// in which every decoded signal is a coloured band with its name.
+// in which every decoded signal is a coloured band with its name. Where the
+// names crowd (the V.8bis exchange, phase 2: a dozen signals in two seconds)
+// up to two zoom panels below the overview redraw that stretch, spectrum and
+// lanes, wide enough to read every name; the overview marks what they show.
 //
 // SpectrogramBuilder is streaming: add() takes the 8 kHz samples in any
 // chunks (the picture does not depend on the chunking) and keeps at most a
@@ -54,13 +57,14 @@ int spectrogram_lane_of(const std::vector<std::string>& lanes, std::string_view 
 /// Where everything sits in the image (pixels, origin top-left). The
 /// renderer draws with exactly these functions; tests map pixels back with them.
 struct SpectrogramLayout {
-  int width_px = 0, height_px = 0;          // whole image
+  int width_px = 0, height_px = 0;          // whole image (the overview's layout: including the zoom panels)
   double plot_left = 0, plot_width = 0;     // x of time 0 and width of the time axis (px)
   double spectrum_top = 0, spectrum_height = 0;  // spectrogram area (px)
   double lanes_top = 0, lane_height = 0;    // first lane's top, height of each lane (px)
   double band_height = 0;                   // coloured band at the top of each lane (px)
   int lane_count = 0;                       // lanes drawn
-  double duration_s = 0, max_hz = 0;        // axis ranges
+  double start_s = 0;                       // time at plot_left (0 for the overview, later for a zoom)
+  double duration_s = 0, max_hz = 0;        // time span shown and top of the frequency axis
 
   [[nodiscard]] double x_of_time(double t_s) const noexcept;
   [[nodiscard]] double time_of_x(double x) const noexcept;
@@ -69,8 +73,17 @@ struct SpectrogramLayout {
   [[nodiscard]] double lane_top(int lane) const noexcept;
 };
 
-/// Layout for an image of `options` showing `duration_s` seconds and `lane_count` lanes.
+/// Layout for an image of `options` showing `duration_s` seconds and `lane_count` lanes (no zooms).
 SpectrogramLayout spectrogram_layout(const SpectrogramOptions& options, double duration_s, int lane_count);
+
+/// A stretch of time the picture shows again, larger.
+struct SpectrogramZoom {
+  double start_s = 0, end_s = 0;
+};
+
+/// Up to two stretches where the names of `labels` would not fit their bands in
+/// the overview `l` (at least four such labels within a few seconds), in time order.
+std::vector<SpectrogramZoom> spectrogram_zooms(const std::vector<SpectrogramLabel>& labels, const SpectrogramLayout& l);
 
 class SpectrogramBuilder {
  public:
@@ -88,8 +101,10 @@ class SpectrogramBuilder {
 
   /// Seconds of audio added so far.
   [[nodiscard]] double duration_s() const noexcept;
-  /// The layout write_png() uses for these labels.
+  /// The overview layout write_png() uses for these labels (height_px: the whole image).
   [[nodiscard]] SpectrogramLayout layout(const std::vector<SpectrogramLabel>& labels) const;
+  /// The zoom panels' layouts, left to right (empty when no names crowd).
+  [[nodiscard]] std::vector<SpectrogramLayout> zoom_layouts(const std::vector<SpectrogramLabel>& labels) const;
 
   /// Renders the PNG. Throws std::runtime_error naming `path` if it cannot be
   /// written or the program was built without cairo.

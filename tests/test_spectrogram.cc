@@ -135,6 +135,35 @@ TEST_CASE("layout maps time and frequency both ways") {
   CHECK(spectrogram_layout(tall, 30, 4).height_px == 900);
 }
 
+// Six short signals in 1.2 s of a 30 s file: their names cannot fit their bands.
+const std::vector<SpectrogramLabel> kCrowded{
+    {20.00, 20.10, "INFO0a", "caller", "info0a"},   {20.05, 20.15, "INFO0d", "answerer", "info0d"},
+    {20.20, 20.40, "tone B", "caller", "tone_b"},   {20.20, 20.40, "tone A", "answerer", "tone_a"},
+    {20.45, 20.80, "L1/L2 probe", "caller", "l1l2_probe"}, {20.90, 21.20, "L1/L2 probe", "answerer", "l1l2_probe"},
+    {2.0, 12.0, "a long tone whose name fits", "answerer", "ansam"}};
+
+TEST_CASE("crowded names get a zoom panel over their stretch; roomy ones do not") {
+  const SpectrogramLayout l = spectrogram_layout({}, 30, 3);
+  const std::vector<SpectrogramZoom> z = spectrogram_zooms(kCrowded, l);
+  REQUIRE(z.size() == 1);
+  CHECK(z[0].start_s < 20.0);
+  CHECK(z[0].start_s > 19.8);
+  CHECK(z[0].end_s > 21.2);
+  CHECK(z[0].end_s < 21.4);
+  CHECK(spectrogram_zooms(kLabels, spectrogram_layout({}, 10, 3)).empty());
+  // Three crowded names are not enough for a zoom.
+  CHECK(spectrogram_zooms({kCrowded.begin(), kCrowded.begin() + 3}, l).empty());
+  // Two separate crowds: two zooms, in time order, side by side.
+  std::vector<SpectrogramLabel> two = kCrowded;
+  for (const SpectrogramLabel& lab : kCrowded) {
+    if (lab.start_s >= 20) two.push_back({lab.start_s - 15, lab.end_s - 15, lab.text, lab.side, lab.signal});
+  }
+  const std::vector<SpectrogramZoom> z2 = spectrogram_zooms(two, l);
+  REQUIRE(z2.size() == 2);
+  CHECK(z2[0].end_s < 7);
+  CHECK(z2[1].start_s > 19);
+}
+
 TEST_CASE("bad options throw invalid_argument naming the value") {
   SpectrogramOptions o;
   o.max_hz = 5000;
@@ -175,6 +204,37 @@ TEST_CASE("tones appear at their frequency and time, bands in their lane over th
   CHECK(band_fraction(img, l, 2, 0.2, 0.9, family_colour(SignalFamily::call_progress)) > 0.95);
   // The instant at 5 s is a darker mark inside the answer band.
   CHECK_FALSE(colour_near(img.rgb(l.x_of_time(5.0), l.lane_top(1) + 2), answer));
+  fs::remove(path);
+}
+
+TEST_CASE("a zoom panel redraws its stretch: the tone at its frequency, the bands in their lanes") {
+  // 30 s; a 1500 Hz tone at 20.2-20.4 s among the crowded labels.
+  std::vector<float> x(30 * kSampleRateHz, 0.0f);
+  for (std::size_t n = 0; n < x.size(); ++n) {
+    const double t = static_cast<double>(n) / kSampleRate;
+    if (t >= 20.2 && t < 20.4) x[n] = static_cast<float>(0.5 * std::sin(2 * kPi * 1500 * t));
+  }
+  SpectrogramBuilder b(30);
+  b.add(x);
+  const std::string path = temp_png("zoom.png");
+  b.write_png(path, kCrowded);
+  const Image img(path);
+  REQUIRE(img.ok());
+  const SpectrogramLayout l = b.layout(kCrowded);
+  const std::vector<SpectrogramLayout> zooms = b.zoom_layouts(kCrowded);
+  REQUIRE(zooms.size() == 1);
+  const SpectrogramLayout& z = zooms[0];
+  CHECK(img.height() == l.height_px);
+  CHECK(z.spectrum_top > l.lanes_top + l.lane_count * l.lane_height);
+  CHECK(z.lane_top(2) + z.lane_height < l.height_px);
+  CHECK(z.x_of_time(z.start_s) == doctest::Approx(z.plot_left));
+  CHECK(z.time_of_x(z.x_of_time(20.3)) == doctest::Approx(20.3));
+  CHECK(brightest_hz(img, z, 20.3) == doctest::Approx(1500).epsilon(0.02));
+  // 0.2 s is ~10 px in the overview and ~200 px in the zoom: the bands are there, in their lanes.
+  const auto v34 = family_colour(SignalFamily::v34);
+  CHECK(band_fraction(img, z, 0, 20.21, 20.39, v34) > 0.95);  // tone B, caller
+  CHECK(band_fraction(img, z, 1, 20.21, 20.39, v34) > 0.95);  // tone A, answerer
+  CHECK(band_fraction(img, z, 2, 20.0, 21.2, v34) == 0.0);    // nothing from the network
   fs::remove(path);
 }
 
