@@ -26,6 +26,7 @@ constexpr int kTrainingWindows = 20;              // broadband windows that make
 constexpr int kQuietEndWindows = 20;              // quiet windows that end one (200 ms)
 constexpr int kBlockWindows = 20;                 // windows per level block (200 ms)
 constexpr double kDataStepDb = 3.0;               // level rise that marks data
+constexpr double kSettledDb = 1.5;                // data's level holds within this
 constexpr SampleIndex kDamagedWindow = 3 * 8000;  // a damaged frame counts only this near (3 s) after a good one
 
 std::uint32_t field(std::span<const std::uint8_t> bits, int first, int width) {
@@ -406,6 +407,20 @@ void Phase2Listener::close_training(SampleIndex end) noexcept {
     }
   }
   if (best_k >= 0) {
+    // The rise often ramps or breaks for a moment (recording A: a 0.7 s ramp,
+    // a 75 ms gap, then a steady level); data is where the level settles: the
+    // first block whose next five stay within kSettledDb of their mean.
+    for (int k = best_k; k + 5 <= count && k < best_k + 5; ++k) {
+      double mean = 0;
+      for (int j = k; j < k + 5; ++j) mean += block_levels_[static_cast<std::size_t>(j)];
+      mean /= 5;
+      bool settled = true;
+      for (int j = k; j < k + 5; ++j) settled = settled && std::abs(block_levels_[static_cast<std::size_t>(j)] - mean) <= kSettledDb;
+      if (settled) {
+        best_k = k;
+        break;
+      }
+    }
     t.data_start = t.start + static_cast<SampleIndex>(best_k) * kBlockWindows * kHop;
     t.data_step_db = best;
   }

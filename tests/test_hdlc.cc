@@ -1,13 +1,11 @@
 // HDLC deframing (dsp/hdlc.h), V.8bis signals and messages
 // (negotiation/v8bis.h), T.30 frames (negotiation/t30.h), and the recordings.
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -437,29 +435,4 @@ TEST_CASE("recording I: the V.21 channel-2 burst after CED yields no HDLC frame"
   CHECK(bits.size() > 140);
   CHECK(bits.find("11110000111100001111") != std::string::npos);
   CHECK(bits.find("01111110") == std::string::npos);
-}
-
-TEST_CASE("squeal decode --json shows the V.8bis rows of recording A") {
-  const char* bin = std::getenv("SQUEAL_BIN");
-  REQUIRE_MESSAGE(bin != nullptr, "SQUEAL_BIN must name the squeal program (meson test sets it)");
-  const std::string command = std::string("'") + bin + "' decode --json '" +
-                              test::recording_path("A_termini_wikimedia_dial_up_modem_noises.wav") + "' 2>/dev/null";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-  const auto doc = nlohmann::json::parse(out);
-  std::vector<std::string> names;
-  for (const auto& e : doc["events"]) {
-    const std::string s = e["signal"];
-    if (s.rfind("v8bis_", 0) == 0) names.push_back(s);
-    if (s == "v8bis_cl") {
-      CHECK(e["side"] == "caller");
-      CHECK(e["fields"]["fcs"] == "ok");
-      CHECK(e["fields"]["octets"] == "12 c9 80 80 80 09 b5 02 00 94 81 83 43 47 c4");
-      CHECK(std::abs(e["start_s"].get<double>() - 7.25) <= 0.02);
-    }
-  }
-  CHECK(names == std::vector<std::string>{"v8bis_cre", "v8bis_crd", "v8bis_cl", "v8bis_ms", "v8bis_ack"});
 }
