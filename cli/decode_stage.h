@@ -7,7 +7,8 @@
 // as project-wide JSON events {"signal", "start_s", "end_s", "side", "text",
 // "fields"} (docs/signals.md lists the names). Stages may read what the
 // earlier detectors found (e.g. where CJ ended) from the FileResult passed to
-// finish(). The DSP itself lives in dsp/ or negotiation/; a stage only adapts it.
+// finish(). V.21 bits come from the V.8 listener's demodulators (v21_bit()),
+// so the FSK is demodulated once. The DSP itself lives in dsp/ or negotiation/; a stage only adapts it.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "dsp/types.h"
+#include "dsp/v21_modem.h"
 
 namespace squeal::cli {
 
@@ -27,6 +29,9 @@ class DecodeStage {
   virtual ~DecodeStage() = default;
   /// The next block of the stream (8000 Hz, consecutive, any length).
   virtual void process(std::span<const float> block) = 0;
+  /// A bit from the decoder's V.21 demodulators (channel 1 or 2), shared with
+  /// the V.8 listener; called before process() gets the block it came from.
+  virtual void v21_bit(int /*channel*/, const V21Bit& /*bit*/) {}
   /// End of stream after `samples` samples: append events (any order).
   virtual void finish(SampleIndex samples, const FileResult& so_far,
                       std::vector<nlohmann::ordered_json>& events) = 0;

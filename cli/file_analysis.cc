@@ -90,6 +90,13 @@ struct StreamDecoder::State {
   std::vector<Event> events;                          // tone edges so far
   std::vector<V8Run> v8;                              // V.8 runs so far
   SampleIndex samples = 0;                            // samples fed
+
+  /// Hands each V.21 bit the V.8 listener demodulates to every stage.
+  auto bit_tap() {
+    return [this](int channel, const V21Bit& bit) {
+      for (auto& stage : stages) stage->v21_bit(channel, bit);
+    };
+  }
 };
 
 StreamDecoder::StreamDecoder() : state_(std::make_unique<State>()) {}
@@ -100,7 +107,7 @@ StreamDecoder& StreamDecoder::operator=(StreamDecoder&&) noexcept = default;
 void StreamDecoder::process(std::span<const float> samples) {
   State& s = *state_;
   s.analyzer.process(samples, s.events);
-  s.v8_listener.process(samples, [&s](const V8Heard& heard) { add_heard(s.v8, heard); });
+  s.v8_listener.process(samples, [&s](const V8Heard& heard) { add_heard(s.v8, heard); }, s.bit_tap());
   for (auto& stage : s.stages) stage->process(samples);
   s.samples += static_cast<SampleIndex>(samples.size());
 }
@@ -108,7 +115,7 @@ void StreamDecoder::process(std::span<const float> samples) {
 FileResult StreamDecoder::finish(FileResult result) {
   State& s = *state_;
   s.analyzer.finish(s.events);
-  s.v8_listener.finish([&s](const V8Heard& heard) { add_heard(s.v8, heard); });
+  s.v8_listener.finish([&s](const V8Heard& heard) { add_heard(s.v8, heard); }, s.bit_tap());
   result.samples = s.samples;
   result.intervals = pair_events(s.events, s.samples);
   result.v8 = std::move(s.v8);

@@ -1,7 +1,7 @@
 // Decode stage: V.8bis signals and messages, and T.30 fax control frames.
 //
-// Both V.21 channels are demodulated (dsp/v21_modem.h) and deframed as HDLC
-// (dsp/hdlc.h). A frame with address 0xFF and control 0x03/0x13 is T.30
+// The bits of both V.21 channels (from the decoder's shared demodulators,
+// dsp/v21_modem.h) are deframed as HDLC (dsp/hdlc.h). A frame with address 0xFF and control 0x03/0x13 is T.30
 // (negotiation/t30.h); otherwise one whose first octet is a V.8bis message
 // type and whose fields parse is V.8bis (negotiation/v8bis.h). The V.8bis
 // tone signals come from V8bisSignalDetector on the same stream.
@@ -35,7 +35,6 @@ namespace squeal::cli {
 
 namespace {
 
-constexpr std::size_t kSubBlock = 2048;       // samples per demodulator call (~77 bits, queue holds 512)
 constexpr std::size_t kMaxFrames = 512;       // frames kept per file
 constexpr std::size_t kMaxSignals = 64;       // tone signals kept per file
 constexpr SampleIndex kHalfBit = 13;          // half a 300 bit/s bit, samples
@@ -50,8 +49,7 @@ struct HeardFrame {
 class HdlcStage final : public DecodeStage {
  public:
   HdlcStage()
-      : channels_{Channel{1, V21Demodulator({.channel = 1}), {}, 0, 0},
-                  Channel{2, V21Demodulator({.channel = 2}), {}, 0, 0}} {
+      : channels_{Channel{1, {}, 0, 0}, Channel{2, {}, 0, 0}} {
     frames_.reserve(kMaxFrames);
     signals_.reserve(kMaxSignals);
   }
@@ -62,12 +60,22 @@ class HdlcStage final : public DecodeStage {
     while (signal_detector_.pop(heard)) {
       if (signals_.size() < kMaxSignals) signals_.push_back(heard);
     }
-    for (std::size_t i = 0; i < block.size(); i += kSubBlock) {
-      const auto part = block.subspan(i, std::min(kSubBlock, block.size() - i));
-      for (Channel& ch : channels_) {
-        ch.demodulator.process(part);
-        drain(ch);
-      }
+  }
+
+  // The V.21 bits, from the decoder's shared demodulators (cli/decode_stage.h).
+  void v21_bit(int channel, const V21Bit& bit) override {
+    Channel& ch = channels_[channel == 1 ? 0 : 1];
+    if (bit.after_gap) {
+      ch.receiver.flush();
+      ch.carrier_on = bit.stamp - kHalfBit;
+      ch.frames_in_burst = 0;
+    }
+    ch.receiver.push(bit.bit != 0, bit.stamp);
+    HdlcFrame frame;
+    while (ch.receiver.pop(frame)) {
+      const SampleIndex start = ch.frames_in_burst == 0 ? ch.carrier_on : frame.start - kHalfBit;
+      ++ch.frames_in_burst;
+      if (frames_.size() < kMaxFrames) frames_.push_back({frame, ch.number, start});
     }
   }
 
@@ -89,29 +97,10 @@ class HdlcStage final : public DecodeStage {
  private:
   struct Channel {
     int number;                        // V.21 channel 1 or 2
-    V21Demodulator demodulator;        // FSK → stamped bits
     HdlcReceiver receiver;             // bits → frames
     SampleIndex carrier_on;            // start of the first bit of the current burst
     int frames_in_burst;               // frames popped since carrier_on
   };
-
-  void drain(Channel& ch) {
-    V21Bit bit;
-    while (ch.demodulator.pop(bit)) {
-      if (bit.after_gap) {
-        ch.receiver.flush();
-        ch.carrier_on = bit.stamp - kHalfBit;
-        ch.frames_in_burst = 0;
-      }
-      ch.receiver.push(bit.bit != 0, bit.stamp);
-      HdlcFrame frame;
-      while (ch.receiver.pop(frame)) {
-        const SampleIndex start = ch.frames_in_burst == 0 ? ch.carrier_on : frame.start - kHalfBit;
-        ++ch.frames_in_burst;
-        if (frames_.size() < kMaxFrames) frames_.push_back({frame, ch.number, start});
-      }
-    }
-  }
 
   static nlohmann::ordered_json base(std::string signal, SampleIndex start, SampleIndex end, std::string side,
                                      std::string text) {

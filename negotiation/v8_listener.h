@@ -30,25 +30,32 @@ class V8Listener {
  public:
   V8Listener();
 
-  /// Feeds samples; calls sink(const V8Heard&) for each finished frame.
-  template <class Sink>
-  void process(std::span<const float> in, Sink&& sink) noexcept {
+  /// Ignores the demodulated bits (the default bit tap).
+  struct NoBitTap {
+    void operator()(int /*channel*/, const V21Bit& /*bit*/) const noexcept {}
+  };
+
+  /// Feeds samples; calls sink(const V8Heard&) for each finished frame, and
+  /// tap(channel, const V21Bit&) for every demodulated bit, so that other
+  /// V.21 readers (HDLC for V.8bis and T.30) share these demodulators.
+  template <class Sink, class BitTap = NoBitTap>
+  void process(std::span<const float> in, Sink&& sink, BitTap&& tap = BitTap{}) noexcept {
     // Sub-blocks keep each demodulator's bit queue (512 bits) from overflowing.
     for (std::size_t i = 0; i < in.size(); i += kSubBlock) {
       const auto part = in.subspan(i, std::min(kSubBlock, in.size() - i));
       for (Channel& ch : channels_) {
         ch.demodulator.process(part);
-        drain(ch, sink);
+        drain(ch, sink, tap);
       }
     }
   }
 
   /// End of stream: finishes frames still being collected.
-  template <class Sink>
-  void finish(Sink&& sink) noexcept {
+  template <class Sink, class BitTap = NoBitTap>
+  void finish(Sink&& sink, BitTap&& tap = BitTap{}) noexcept {
     for (Channel& ch : channels_) {
       ch.receiver.flush();
-      drain(ch, sink);
+      drain(ch, sink, tap);
     }
   }
 
@@ -63,10 +70,11 @@ class V8Listener {
     V8BitReceiver receiver;        // bits → V.8 frames
   };
 
-  template <class Sink>
-  static void drain(Channel& ch, Sink& sink) noexcept {
+  template <class Sink, class BitTap>
+  static void drain(Channel& ch, Sink& sink, BitTap& tap) noexcept {
     V21Bit bit;
     while (ch.demodulator.pop(bit)) {
+      tap(ch.number, static_cast<const V21Bit&>(bit));
       if (bit.after_gap) ch.receiver.flush();  // carrier came back: a new transmission
       ch.receiver.push(bit.bit != 0, bit.stamp);
     }
