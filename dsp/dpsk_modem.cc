@@ -217,7 +217,7 @@ void DpskDemodulator::run_chunk(std::span<const float> in) noexcept {
   if (hist_fill_ < plan_.taps) return;
   const std::size_t outputs = (hist_fill_ - plan_.taps) / kDecimation + 1;
   const auto phase = static_cast<std::size_t>(next_out_ % static_cast<std::int64_t>(plan_.num_phases));
-  simd::mixdown_decimate(plan_, hist_.data(), outputs, phase, out_re_.data(), out_im_.data(), out_ms_.data());
+  simd::mixdown_decimate(plan_, hist_.data(), outputs, phase, out_re_.data(), out_im_.data(), nullptr);
   const std::size_t used = outputs * kDecimation;
   std::memmove(hist_.data(), hist_.data() + used, (hist_fill_ - used) * sizeof(float));
   hist_fill_ -= used;
@@ -312,10 +312,15 @@ inline void DpskDemodulator::on_decimated(float re, float im) noexcept {
 
 void DpskDemodulator::symbol_step(std::int64_t j) noexcept {
   constexpr double T = kSamplesPerSymbol;
-  const float line_abs = std::hypot(line_x_re_, line_x_im_);
+  // |line| >= ratio·power, compared squared (both sides are >= 0): no hypot per sample.
+  const float line_abs2 = line_x_re_ * line_x_re_ + line_x_im_ * line_x_im_;
+  const auto line_at_least = [&](float ratio) {
+    const float r = ratio * line_power_;
+    return line_abs2 >= r * r;
+  };
   if (!locked_) {
     const auto since = static_cast<double>(j - on_j_) * kDecimation;  // input samples since carrier-on
-    const bool lock = since >= 3 * T && line_abs >= kLockRatio * line_power_;
+    const bool lock = since >= 3 * T && line_at_least(kLockRatio);
     if (!lock && since < kMaxHeldSymbols * T) return;
     // Lock (or free-run at the line's guess: a steady tone has no edges).
     strong_ = lock;
@@ -337,7 +342,7 @@ void DpskDemodulator::symbol_step(std::int64_t j) noexcept {
     prev_c_re_ = yr;
     prev_c_im_ = yi;
     double step = T;
-    if (line_abs >= (strong_ ? kTrackRatio : kLockRatio) * line_power_) {
+    if (line_at_least(strong_ ? kTrackRatio : kLockRatio)) {
       double err = centre_estimate() - next_centre_;
       err -= T * std::round(err / T);  // nearest centre, -T/2..T/2
       step += (strong_ ? kTimingGain : 1.0) * err;  // hard set at the first strong line

@@ -240,7 +240,7 @@ class DpskDemodulator {
   std::vector<float> hist_;                // [kHistory + kChunk] input samples for the kernel
   std::size_t hist_fill_ = 0;              // samples held in hist_
   std::int64_t next_out_ = 0;              // index j of the next decimated output
-  std::array<float, kChunk / kDecimation + 1> out_re_{}, out_im_{}, out_ms_{};  // kernel outputs
+  std::array<float, kChunk / kDecimation + 1> out_re_{}, out_im_{};  // kernel outputs
   std::array<float, kRing> ring_re_{}, ring_im_{};  // baseband y[j] by j mod kRing
 
   float power_ = 0;                        // smoothed |y|² (carrier detect)

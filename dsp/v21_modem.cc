@@ -155,8 +155,7 @@ void V21Demodulator::run_chunk(std::span<const float> in) noexcept {
   if (hist_fill_ < plan_.taps) return;
   const std::size_t outputs = (hist_fill_ - plan_.taps) / kDecimation + 1;
   const auto phase = static_cast<std::size_t>(next_out_ % static_cast<std::int64_t>(plan_.num_phases));
-  simd::mixdown_decimate(plan_, hist_.data(), outputs, phase, out_re_.data(), out_im_.data(),
-                         out_ms_.data());
+  simd::mixdown_decimate(plan_, hist_.data(), outputs, phase, out_re_.data(), out_im_.data(), nullptr);
   const std::size_t used = outputs * kDecimation;
   std::memmove(hist_.data(), hist_.data() + used, (hist_fill_ - used) * sizeof(float));
   hist_fill_ -= used;

@@ -168,7 +168,7 @@ class V21Demodulator {
   std::vector<float> hist_;                // [kHistory + kChunk] input samples for the kernel
   std::size_t hist_fill_ = 0;              // samples held in hist_
   std::int64_t next_out_ = 0;              // index j of the next decimated output
-  std::array<float, kChunk / kDecimation + 1> out_re_{}, out_im_{}, out_ms_{};  // kernel outputs
+  std::array<float, kChunk / kDecimation + 1> out_re_{}, out_im_{};  // kernel outputs
 
   float prev_re_ = 0, prev_im_ = 0;        // previous baseband sample y[j-1]
   float prev_d_ = 0;                       // previous discriminator value d[j-1]

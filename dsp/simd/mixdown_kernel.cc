@@ -44,15 +44,17 @@ void MixdownDecimate(const MixdownPlan& p, const float* HWY_RESTRICT x, std::siz
     out_re[i] = hn::GetLane(hn::SumOfLanes(d, hn::Add(re0, re1)));
     out_im[i] = hn::GetLane(hn::SumOfLanes(d, hn::Add(im0, im1)));
 
-    V acc = hn::Zero(d);
-    std::size_t n = L - p.decimation;
-    for (; n + lanes <= L; n += lanes) {
-      const V v = hn::LoadU(d, w + n);
-      acc = hn::MulAdd(v, v, acc);
+    if (out_mean_square != nullptr) {
+      V acc = hn::Zero(d);
+      std::size_t n = L - p.decimation;
+      for (; n + lanes <= L; n += lanes) {
+        const V v = hn::LoadU(d, w + n);
+        acc = hn::MulAdd(v, v, acc);
+      }
+      float energy = hn::GetLane(hn::SumOfLanes(d, acc));
+      for (; n < L; ++n) energy += w[n] * w[n];
+      out_mean_square[i] = energy / static_cast<float>(p.decimation);
     }
-    float energy = hn::GetLane(hn::SumOfLanes(d, acc));
-    for (; n < L; ++n) energy += w[n] * w[n];
-    out_mean_square[i] = energy / static_cast<float>(p.decimation);
     if (++ph == p.num_phases) ph = 0;
   }
 }

@@ -39,7 +39,8 @@ MixdownPlan make_mixdown_plan(std::span<const float> lowpass, std::size_t decima
 
 /// Computes num_outputs outputs. x points at the first window's start (s_j of
 /// the first output, whose NCO phase index is first_phase, 0 <= first_phase < P);
-/// window i starts at x + i·D. Writes out_re/out_im/out_mean_square[0..num_outputs).
+/// window i starts at x + i·D. Writes out_re/out_im/out_mean_square[0..num_outputs);
+/// out_mean_square may be null (the DPSK and V.21 demodulators do not use it).
 /// No alignment needed. Uses the current simd::Target.
 void mixdown_decimate(const MixdownPlan& plan, const float* x, std::size_t num_outputs,
                       std::size_t first_phase, float* out_re, float* out_im,

@@ -92,11 +92,13 @@ void mixdown_decimate_scalar(const MixdownPlan& p, const float* x, std::size_t n
       re += cr[k] * w[k];
       im += ci[k] * w[k];
     }
-    float energy = 0;
-    for (std::size_t k = p.taps - p.decimation; k < p.taps; ++k) energy += w[k] * w[k];
     out_re[i] = re;
     out_im[i] = im;
-    out_mean_square[i] = energy / static_cast<float>(p.decimation);
+    if (out_mean_square != nullptr) {
+      float energy = 0;
+      for (std::size_t k = p.taps - p.decimation; k < p.taps; ++k) energy += w[k] * w[k];
+      out_mean_square[i] = energy / static_cast<float>(p.decimation);
+    }
     if (++ph == p.num_phases) ph = 0;
   }
 }
