@@ -226,8 +226,10 @@ TEST_CASE("H (24 kHz MP3): V.90 56k, with A's CM") {
 // preamble flags)". CED is found. The burst after it does not decode as HDLC:
 // it swings 1600 <-> 1850 Hz as a square wave with a 26.7 ms period (half mark,
 // half space: 1111 0000, not a flag's 0111 1110), so no flag and no T.30 frame
-// is reported (tests/test_hdlc.cc, "recording I"). NOT MATCHED: the README's
-// preamble flags.
+// is reported (tests/test_hdlc.cc, "recording I"). spandsp 0.0.6's V.21
+// receiver and HDLC deframer read the same burst the same way: no two flags
+// in a row, no framing, no frame (tests/test_interop.cc). NOT MATCHED: the
+// README's preamble flags, which two independent decoders do not find.
 TEST_CASE("I (11,127 Hz 8-bit WAV): fax CED, and no invented T.30 frames") {
   const auto d = squeal::test::decode_recording("I_fax_ced_v21.wav");
   const json ced = expect(d.doc, "ans", "answerer", 0.06, kWavTol);
