@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace squeal {
 
@@ -106,6 +109,51 @@ double measure_delay_samples(resamp_rrrf q, int rate_in_hz) {
     weighted += static_cast<double>(i) * y[i];
   }
   return weighted / sum - centre_s * kSampleRate;
+}
+
+// Designing the Kaiser polyphase bank costs far more than decoding a short
+// file (liquid-dsp evaluates a Bessel function per tap: ~0.1 s for 48 kHz,
+// 64 x 2m+1 taps), so each input rate's resampler is designed once per
+// process and every file at that rate gets a copy (resamp_rrrf_copy, a
+// memcpy of the bank), together with its measured delay. Guarded by a mutex:
+// `decode -j N` opens files on several threads. Files open outside any
+// real-time path.
+struct ResamplerPrototype {
+  resamp_rrrf q = nullptr;
+  double delay_samples = 0;
+};
+
+class ResamplerCache {
+ public:
+  ResamplerCache() = default;
+  ResamplerCache(const ResamplerCache&) = delete;
+  ResamplerCache& operator=(const ResamplerCache&) = delete;
+  ~ResamplerCache() {
+    for (auto& [rate, p] : by_rate_) resamp_rrrf_destroy(p.q);
+  }
+
+  /// A fresh resampler from rate_in_hz to 8000 Hz (caller destroys it), and its delay.
+  std::pair<resamp_rrrf, double> get(int rate_in_hz) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    auto it = by_rate_.find(rate_in_hz);
+    if (it == by_rate_.end()) {
+      ResamplerPrototype p;
+      p.q = make_resampler(rate_in_hz);
+      if (p.q == nullptr) throw std::runtime_error(fmt::format("liquid-dsp refused a resampler from {} Hz", rate_in_hz));
+      p.delay_samples = measure_delay_samples(p.q, rate_in_hz);
+      it = by_rate_.emplace(rate_in_hz, p).first;
+    }
+    return {resamp_rrrf_copy(it->second.q), it->second.delay_samples};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<int, ResamplerPrototype> by_rate_;
+};
+
+ResamplerCache& resampler_cache() {
+  static ResamplerCache cache;
+  return cache;
 }
 
 }  // namespace
@@ -221,8 +269,9 @@ WavSource::WavSource(const std::string& path, const ReadOptions& options) : stat
   s.mono.resize(static_cast<std::size_t>(kBlockFrames));
   if (sf_info.samplerate != kSampleRateHz) {
     s.ratio = kSampleRate / sf_info.samplerate;
-    s.resampler = make_resampler(sf_info.samplerate);
-    s.drop_remaining = std::llround(measure_delay_samples(s.resampler, sf_info.samplerate));
+    const auto [q, delay] = resampler_cache().get(sf_info.samplerate);
+    s.resampler = q;
+    s.drop_remaining = std::llround(delay);
     s.resampled.resize(max_outputs(s.ratio, static_cast<std::size_t>(kBlockFrames)));
   }
 }
