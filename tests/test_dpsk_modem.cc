@@ -19,25 +19,21 @@
 #include "dsp/levels.h"
 #include "dsp/simd/dispatch.h"
 #include "negotiation/info_codec.h"
+#include "tests/modem_checks.h"
 #include "tests/signal_synth.h"
 
 using namespace squeal;
 
 namespace {
 
-using Bits = std::vector<std::uint8_t>;
+using test::Bits;
 
 constexpr int kLeadTone = 10;   // symbols of unmodulated carrier first
 constexpr int kLeadOnes = 8;    // then reversals (like INFO's fill): timing acquisition
 constexpr int kLead = kLeadTone + kLeadOnes;
 constexpr double kT = kSampleRate / kDpskSymbolRate;  // 13.33 samples per symbol
 
-Bits random_bits(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bits b(n);
-  for (auto& v : b) v = static_cast<std::uint8_t>(rng() & 1u);
-  return b;
-}
+using test::random_bits;
 
 // Lead (tone, then ones), `bits`, 10 symbols of tone; then the signal ends.
 std::vector<float> modulate(const DpskModulatorConfig& cfg, const Bits& bits) {
@@ -65,14 +61,7 @@ std::vector<float> through_line(LinePath& line, std::vector<float> x) {
 
 std::vector<DpskBit> demodulate(std::span<const float> x, int carrier_hz, std::size_t chunk = 160) {
   DpskDemodulator demod(DpskDemodulatorConfig{.carrier_hz = carrier_hz});
-  std::vector<DpskBit> bits;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    demod.process(c);
-    DpskBit b;
-    while (demod.pop(b)) bits.push_back(b);
-  });
-  CHECK(demod.dropped() == 0);
-  return bits;
+  return test::demodulate_all<DpskBit>(demod, x, chunk);
 }
 
 struct Score {
@@ -283,38 +272,14 @@ TEST_CASE("demodulator output is identical for chunk sizes 1, 37, 160, 1024") {
   x.insert(x.begin(), 1234, 0.0f);  // carrier on mid-stream
   x.resize(x.size() + 500, 0.0f);   // and off again
   test::add_into(x, test::band_noise(x.size(), dbm0_to_mean_square(-30.0), 300, 3400, 9u));
-  const auto ref = demodulate(x, 2400, 1024);
-  REQUIRE(ref.size() > 500);
-  for (const std::size_t chunk : {1u, 37u, 160u}) {
-    CAPTURE(chunk);
-    const auto got = demodulate(x, 2400, chunk);
-    REQUIRE(got.size() == ref.size());
-    bool same = true;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      same = same && got[i].stamp == ref[i].stamp && got[i].bit == ref[i].bit && got[i].after_gap == ref[i].after_gap;
-    }
-    CHECK(same);
-  }
+  test::check_chunk_size_invariance(x, 500, [](auto y, std::size_t chunk) { return demodulate(y, 2400, chunk); });
 }
 
 TEST_CASE("every SIMD target demodulates the same bits as the scalar kernel") {
   const Bits sent = random_bits(600, 78u);
   auto x = modulate(DpskModulatorConfig{.carrier_hz = 1200}, sent);
   test::add_into(x, test::band_noise(x.size(), dbm0_to_mean_square(-28.0), 300, 3400, 10u));
-  simd::set_target(simd::Target::scalar);
-  const auto ref = demodulate(x, 1200);
-  for (const simd::Target t : simd::available_targets()) {
-    CAPTURE(simd::target_name(t));
-    simd::set_target(t);
-    const auto got = demodulate(x, 1200);
-    REQUIRE(got.size() == ref.size());
-    std::size_t differ = 0;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      differ += (got[i].bit != ref[i].bit || std::abs(got[i].stamp - ref[i].stamp) > 1) ? 1 : 0;
-    }
-    CHECK(differ == 0);
-  }
-  simd::set_target(simd::Target::best);
+  test::check_simd_targets_match_scalar(x, [](auto y, std::size_t chunk) { return demodulate(y, 1200, chunk); });
 }
 
 TEST_CASE("INFO0 test vector survives the modem (v34-phase2.md)") {

@@ -17,20 +17,19 @@
 #include "negotiation/v8_bits.h"
 #include "negotiation/v8_codec.h"
 #include "tests/recordings.h"
+#include "tests/modem_checks.h"
 #include "tests/signal_synth.h"
 
 using namespace squeal;
 
 namespace {
 
-using Bits = std::vector<std::uint8_t>;
+using test::Bits;
 
 constexpr int kLeadBits = 20;  // idle mark before the data (carrier detect, first transition)
 
 Bits random_bits(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bits b(n);
-  for (auto& v : b) v = static_cast<std::uint8_t>(rng() & 1u);
+  Bits b = test::random_bits(n, seed);
   b[0] = 0;  // like a start bit: the lead and the data meet at a transition
   return b;
 }
@@ -52,14 +51,7 @@ std::vector<float> modulate(const V21ModulatorConfig& cfg, const Bits& bits) {
 
 std::vector<V21Bit> demodulate(std::span<const float> x, int channel, std::size_t chunk = 160) {
   V21Demodulator demod(V21DemodulatorConfig{.channel = channel});
-  std::vector<V21Bit> bits;
-  test::feed_in_chunks(x, chunk, [&](std::span<const float> c) {
-    demod.process(c);
-    V21Bit b;
-    while (demod.pop(b)) bits.push_back(b);
-  });
-  CHECK(demod.dropped() == 0);
-  return bits;
+  return test::demodulate_all<V21Bit>(demod, x, chunk);
 }
 
 struct Score {
@@ -231,38 +223,14 @@ TEST_CASE("demodulator output is identical for chunk sizes 1, 37, 160, 1024") {
   x.insert(x.begin(), 1234, 0.0f);  // carrier on mid-stream
   x.resize(x.size() + 500, 0.0f);   // and off again
   test::add_into(x, test::band_noise(x.size(), dbm0_to_mean_square(-30.0), 300, 3400, 9u));
-  const auto ref = demodulate(x, 2, 1024);
-  REQUIRE(ref.size() > 600);
-  for (const std::size_t chunk : {1u, 37u, 160u}) {
-    CAPTURE(chunk);
-    const auto got = demodulate(x, 2, chunk);
-    REQUIRE(got.size() == ref.size());
-    bool same = true;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      same = same && got[i].stamp == ref[i].stamp && got[i].bit == ref[i].bit && got[i].after_gap == ref[i].after_gap;
-    }
-    CHECK(same);
-  }
+  test::check_chunk_size_invariance(x, 600, [](auto y, std::size_t chunk) { return demodulate(y, 2, chunk); });
 }
 
 TEST_CASE("every SIMD target demodulates the same bits as the scalar kernel") {
   const Bits sent = random_bits(800, 78u);
   auto x = modulate(V21ModulatorConfig{.channel = 1}, sent);
   test::add_into(x, test::band_noise(x.size(), dbm0_to_mean_square(-24.0), 300, 3400, 10u));
-  simd::set_target(simd::Target::scalar);
-  const auto ref = demodulate(x, 1);
-  for (const simd::Target t : simd::available_targets()) {
-    CAPTURE(simd::target_name(t));
-    simd::set_target(t);
-    const auto got = demodulate(x, 1);
-    REQUIRE(got.size() == ref.size());
-    std::size_t differ = 0;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      differ += (got[i].bit != ref[i].bit || std::abs(got[i].stamp - ref[i].stamp) > 1) ? 1 : 0;
-    }
-    CHECK(differ == 0);
-  }
-  simd::set_target(simd::Target::best);
+  test::check_simd_targets_match_scalar(x, [](auto y, std::size_t chunk) { return demodulate(y, 1, chunk); });
 }
 
 TEST_CASE("octet framer: start/stop octets LSB first with start-bit stamps, framing errors counted") {
