@@ -37,4 +37,12 @@ DecodedRecording decode_recording(const std::string& name) {
   return d;
 }
 
+std::vector<nlohmann::json> events_named(const nlohmann::json& doc, const std::string& signal) {
+  std::vector<nlohmann::json> out;
+  for (const auto& e : doc.at("events")) {
+    if (e.at("signal") == signal) out.push_back(e);
+  }
+  return out;
+}
+
 }  // namespace squeal::test

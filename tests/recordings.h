@@ -23,4 +23,7 @@ struct DecodedRecording {
 };
 DecodedRecording decode_recording(const std::string& name);
 
+/// The events of a decode/detect --json document whose "signal" is `signal`, in order.
+std::vector<nlohmann::json> events_named(const nlohmann::json& doc, const std::string& signal);
+
 }  // namespace squeal::test

@@ -82,13 +82,7 @@ json generate_and_detect(const TempDir& tmp, const std::string& generate_args, c
   return json::parse(det.out);
 }
 
-std::vector<json> events_named(const json& doc, const std::string& signal) {
-  std::vector<json> out;
-  for (const auto& e : doc.at("events")) {
-    if (e.at("signal") == signal) out.push_back(e);
-  }
-  return out;
-}
+using test::events_named;
 
 }  // namespace
 

@@ -25,27 +25,21 @@ namespace {
 // README: ±20 ms (±50 ms for MP3 files, but it gives times only for the WAVs A and I).
 constexpr double kWavTol = 0.020;
 
-std::vector<json> named(const json& doc, const std::string& signal) {
-  std::vector<json> out;
-  for (const auto& e : doc.at("events")) {
-    if (e.at("signal") == signal) out.push_back(e);
-  }
-  return out;
-}
+using squeal::test::events_named;
 
 double start(const json& e) { return e.at("start_s").get<double>(); }
 
 // The event called `signal` that starts within `tol` of `at`, sent by `side`.
 // Fails the test (and returns null) when there is none.
 json expect(const json& doc, const std::string& signal, const std::string& side, double at, double tol) {
-  for (const auto& e : named(doc, signal)) {
+  for (const auto& e : events_named(doc, signal)) {
     if (std::abs(start(e) - at) <= tol) {
       CHECK_MESSAGE(e.at("side") == side, signal, " at ", start(e), " s");
       return e;
     }
   }
   std::string seen;
-  for (const auto& e : named(doc, signal)) seen += fmt::format(" {:.3f}", start(e));
+  for (const auto& e : events_named(doc, signal)) seen += fmt::format(" {:.3f}", start(e));
   FAIL_CHECK("no ", signal, " within ", tol * 1000, " ms of ", at, " s; ", signal, " starts at:", seen);
   return {};
 }
@@ -68,7 +62,7 @@ std::vector<std::string> order_of(const json& doc, const std::vector<std::string
 int probing_rounds(const json& doc) {
   int rounds = 0;
   double last = -100;
-  for (const auto& p : named(doc, "l1l2_probe")) {
+  for (const auto& p : events_named(doc, "l1l2_probe")) {
     if (start(p) - last > 2.0) ++rounds;
     last = start(p);
   }
@@ -94,7 +88,7 @@ TEST_CASE("A (Wikimedia, 24 kHz WAV): every README event, with our reading where
   // README: 5702340003 from 2.18. One more digit comes first, a '1' at 1.96
   // (697+1209 Hz, on the same 200 ms cadence; tests/test_dtmf_detector.cc).
   std::string digits;
-  for (const auto& e : named(doc, "dtmf")) digits += e.at("fields").at("digit").get<std::string>();
+  for (const auto& e : events_named(doc, "dtmf")) digits += e.at("fields").at("digit").get<std::string>();
   CHECK(digits == "15702340003");
   expect(doc, "dtmf", "caller", 2.18, kWavTol);  // the '5'
 
@@ -172,24 +166,24 @@ TEST_CASE("B (Freesound 16475, 48 kHz MP3): dial tone, DTMF, ANSam, A's CM, INFO
   // The README gives no times for B: the events must be there, in this order.
   CHECK(order_of(doc, {"dial_tone", "dtmf", "ansam_pr", "cm", "info0d", "l1l2_probe", "training"}) ==
         std::vector<std::string>{"dial_tone", "dtmf", "ansam_pr", "cm", "info0d", "l1l2_probe", "training"});
-  const auto dial = named(doc, "dial_tone");
+  const auto dial = events_named(doc, "dial_tone");
   REQUIRE(dial.size() == 1);
   CHECK(dial[0].at("fields").at("freq2_hz") == 440.0);  // North American 350+440
-  const auto cm = named(doc, "cm");
+  const auto cm = events_named(doc, "cm");
   REQUIRE(!cm.empty());
   CHECK(octets(cm[0]) == kCmA);
   CHECK(cm[0].at("side") == "caller");
-  const auto info0 = named(doc, "info0d");
+  const auto info0 = events_named(doc, "info0d");
   REQUIRE(info0.size() == 1);
   CHECK(info0[0].at("fields").at("crc") == "ok");
-  CHECK(named(doc, "l1l2_probe").size() == 2);
+  CHECK(events_named(doc, "l1l2_probe").size() == 2);
   CHECK(doc.at("verdict").at("protocol") == "v90");
 }
 
 TEST_CASE("D (22.05 kHz 8-bit WAV): a V.34-only modem's JM") {
   const auto d = squeal::test::decode_recording("D_hacker2_dialup.wav");
   REQUIRE(d.exit_code == 0);
-  const auto jm = named(d.doc, "jm");
+  const auto jm = events_named(d.doc, "jm");
   REQUIRE(!jm.empty());
   CHECK(octets(jm[0]) == "c1 45 13 10 0a 0d");  // no V.90 bit
   CHECK(jm[0].at("side") == "answerer");
@@ -199,20 +193,20 @@ TEST_CASE("D (22.05 kHz 8-bit WAV): a V.34-only modem's JM") {
 TEST_CASE("G (Freesound 8057, 44.1 kHz MP3): European 425 Hz dial tone, three rounds of line probing") {
   const auto d = squeal::test::decode_recording("G_freesound8057_schluppipuppie_modem_gesamt.mp3");
   REQUIRE(d.exit_code == 0);
-  const auto dial = named(d.doc, "dial_tone");
+  const auto dial = events_named(d.doc, "dial_tone");
   REQUIRE(dial.size() == 1);
   CHECK(dial[0].at("fields").at("freq_hz") == 425.0);
   CHECK_FALSE(dial[0].at("fields").contains("freq2_hz"));
   // Rounds at 10.5, 16.3 and 21.5 s; the third has both sides' probes.
   CHECK(probing_rounds(d.doc) == 3);
-  CHECK(named(d.doc, "l1l2_probe").size() == 4);
+  CHECK(events_named(d.doc, "l1l2_probe").size() == 4);
   CHECK(d.doc.at("verdict").at("protocol") == "v90");
 }
 
 TEST_CASE("H (24 kHz MP3): V.90 56k, with A's CM") {
   const auto d = squeal::test::decode_recording("H_buttons_56k.mp3");
   REQUIRE(d.exit_code == 0);
-  const auto cm = named(d.doc, "cm");
+  const auto cm = events_named(d.doc, "cm");
   REQUIRE(!cm.empty());
   // A's seven octets, then one more (10) in every one of the four good CMs:
   // H's modem sends an eighth octet that A's does not.
@@ -244,11 +238,11 @@ TEST_CASE("J (8 kHz MP3): V.22bis 2400, answer tone, unscrambled ones, scrambled
   const json& doc = d.doc;
   CHECK(order_of(doc, {"ansam_pr", "v22_unscrambled_ones", "v22bis_s1"}) ==
         std::vector<std::string>{"ansam_pr", "v22_unscrambled_ones", "v22bis_s1"});
-  const auto ones = named(doc, "v22_unscrambled_ones");
+  const auto ones = events_named(doc, "v22_unscrambled_ones");
   REQUIRE(ones.size() == 1);
   CHECK(ones[0].at("side") == "answerer");
   bool low = false, high = false;  // 1200 (caller) and 2400 Hz (answerer) channels
-  for (const auto& e : named(doc, "v22_scrambled")) {
+  for (const auto& e : events_named(doc, "v22_scrambled")) {
     low = low || e.at("side") == "caller";
     high = high || e.at("side") == "answerer";
   }
