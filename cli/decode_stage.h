@@ -8,7 +8,8 @@
 // "fields"} (docs/signals.md lists the names). Stages may read what the
 // earlier detectors found (e.g. where CJ ended) from the FileResult passed to
 // finish(). V.21 bits come from the V.8 listener's demodulators (v21_bit()),
-// so the FSK is demodulated once. The DSP itself lives in dsp/ or negotiation/; a stage only adapts it.
+// so the FSK is demodulated once. The DSP itself lives in dsp/ or
+// negotiation/; a stage only adapts it.
 #pragma once
 
 #include <nlohmann/json.hpp>

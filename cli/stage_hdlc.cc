@@ -1,8 +1,8 @@
 // Decode stage: V.8bis signals and messages, and T.30 fax control frames.
 //
 // The bits of both V.21 channels (from the decoder's shared demodulators,
-// dsp/v21_modem.h) are deframed as HDLC (dsp/hdlc.h). A frame with address 0xFF and control 0x03/0x13 is T.30
-// (negotiation/t30.h); otherwise one whose first octet is a V.8bis message
+// dsp/v21_modem.h) are deframed as HDLC (dsp/hdlc.h). A frame with address
+// 0xFF and control 0x03/0x13 is T.30 (negotiation/t30.h); otherwise one whose first octet is a V.8bis message
 // type and whose fields parse is V.8bis (negotiation/v8bis.h). The V.8bis
 // tone signals come from V8bisSignalDetector on the same stream.
 //

@@ -26,6 +26,7 @@ constexpr int kTrainingWindows = 20;              // broadband windows that make
 constexpr int kQuietEndWindows = 20;              // quiet windows that end one (200 ms)
 constexpr int kBlockWindows = 20;                 // windows per level block (200 ms)
 constexpr double kDataStepDb = 3.0;               // level rise that marks data
+constexpr int kDataHoldBlocks = 5;                // data holds its level this long (1 s)
 constexpr double kSettledDb = 1.5;                // data's level holds within this
 constexpr SampleIndex kDamagedWindow = 3 * 8000;  // a damaged frame counts only this near (3 s) after a good one
 
@@ -391,11 +392,11 @@ void Phase2Listener::close_training(SampleIndex end) noexcept {
   const int count = block_count_;
   double best = 0;
   int best_k = -1;
-  for (int k = 2; k + 5 <= count; ++k) {
+  for (int k = 2; k + kDataHoldBlocks <= count; ++k) {
     double before = 0, after = 0;
     for (int j = k - 2; j < k; ++j) before += block_levels_[static_cast<std::size_t>(j)];
-    for (int j = k; j < k + 5; ++j) after += block_levels_[static_cast<std::size_t>(j)];
-    const double step = after / 5 - before / 2;
+    for (int j = k; j < k + kDataHoldBlocks; ++j) after += block_levels_[static_cast<std::size_t>(j)];
+    const double step = after / kDataHoldBlocks - before / 2;
     if (step >= kDataStepDb) {
       if (best_k < 0 || k > best_k + 3 || step > best) {
         if (best_k >= 0 && k > best_k + 3) best = 0;  // a later rise replaces an earlier one
@@ -409,13 +410,13 @@ void Phase2Listener::close_training(SampleIndex end) noexcept {
   if (best_k >= 0) {
     // The rise often ramps or breaks for a moment (recording A: a 0.7 s ramp,
     // a 75 ms gap, then a steady level); data is where the level settles: the
-    // first block whose next five stay within kSettledDb of their mean.
-    for (int k = best_k; k + 5 <= count && k < best_k + 5; ++k) {
+    // first block whose next kDataHoldBlocks stay within kSettledDb of their mean.
+    for (int k = best_k; k + kDataHoldBlocks <= count && k < best_k + kDataHoldBlocks; ++k) {
       double mean = 0;
-      for (int j = k; j < k + 5; ++j) mean += block_levels_[static_cast<std::size_t>(j)];
-      mean /= 5;
+      for (int j = k; j < k + kDataHoldBlocks; ++j) mean += block_levels_[static_cast<std::size_t>(j)];
+      mean /= kDataHoldBlocks;
       bool settled = true;
-      for (int j = k; j < k + 5; ++j) settled = settled && std::abs(block_levels_[static_cast<std::size_t>(j)] - mean) <= kSettledDb;
+      for (int j = k; j < k + kDataHoldBlocks; ++j) settled = settled && std::abs(block_levels_[static_cast<std::size_t>(j)] - mean) <= kSettledDb;
       if (settled) {
         best_k = k;
         break;
